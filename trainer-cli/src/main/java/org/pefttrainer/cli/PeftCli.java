@@ -1,0 +1,31 @@
+package org.pefttrainer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code ./peft} launcher: one picocli sub-command per job. */
+@Command(
+        name = "peft",
+        mixinStandardHelpOptions = true,
+        version = "peft-trainer 0.1.0",
+        description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5-family models on DJL.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class PeftCli implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new PeftCli());
+        cl.setExecutionExceptionHandler(new UserErrorHandler());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
