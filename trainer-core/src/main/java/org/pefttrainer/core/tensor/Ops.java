@@ -1,0 +1,89 @@
+package org.pefttrainer.core.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * The few fused PyTorch kernels that DJL's generic NDArray API does not expose (linear, embedding, dropout), plus
+ * composite functions written with the same operation order as transformers so that fp32 results match it.
+ *
+ * <p>Every result belongs to the NDManager of the first argument: always pass the per-step activation first and
+ * the long-lived weight second, so that nothing attaches to the weights' manager and leaks.
+ */
+public final class Ops {
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+
+    private Ops() {}
+
+    /** {@code x · Wᵀ} (torch.nn.functional.linear without bias). */
+    public static NDArray linear(NDArray x, NDArray weight) {
+        return JniUtils.linear((PtNDArray) x, (PtNDArray) weight, null);
+    }
+
+    /** Rows of {@code table} picked by the integer ids (torch.nn.functional.embedding). */
+    public static NDArray embedding(NDArray ids, NDArray table) {
+        return JniUtils.embedding((PtNDArray) ids, (PtNDArray) table, false);
+    }
+
+    /** Inverted dropout as torch applies it in training mode; the identity otherwise or when p is 0. */
+    public static NDArray dropout(NDArray x, double p, boolean training) {
+        if (!training || p <= 0) {
+            return x;
+        }
+        return JniUtils.dropout((PtNDArray) x, p, true);
+    }
+
+    public static NDArray relu(NDArray x) {
+        return JniUtils.relu((PtNDArray) x);
+    }
+
+    /** GELU with the exact erf form (torch's default, transformers' "gelu"). */
+    public static NDArray geluErf(NDArray x) {
+        return JniUtils.gelu((PtNDArray) x);
+    }
+
+    /** transformers' NewGELUActivation ("gelu_new", T5 v1.1 / FLAN-T5), same operation order. */
+    public static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.pow(3.0).mul(0.044715).add(x).mul(SQRT_2_OVER_PI).tanh().add(1.0);
+        return x.mul(0.5).mul(inner);
+    }
+
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    public static NDArray activation(String name, NDArray x) {
+        switch (name) {
+            case "relu": return relu(x);
+            case "gelu_new": case "gelu_pytorch_tanh": return geluTanh(x);
+            case "gelu": return geluErf(x);
+            case "silu": case "swish": return silu(x);
+            default: throw new IllegalArgumentException("unsupported activation " + name);
+        }
+    }
+
+    /**
+     * T5's layer norm: no mean subtraction, no bias; {@code w * x / sqrt(mean(x²) + eps)} with the variance taken
+     * in fp32 (T5LayerNorm).
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        NDArray inv = variance.add(eps).pow(-0.5);
+        return x.mul(inv).mul(weight);
+    }
+
+    /**
+     * Mean token cross-entropy of {@code logits} [B, T, V] against {@code labels} [B, T], ignoring label -100
+     * (torch's CrossEntropyLoss(ignore_index=-100), reduction mean). NaN when every label is ignored, as in torch.
+     */
+    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        NDArray valid = labels.gte(0);
+        NDArray safeLabels = labels.mul(valid.toType(DataType.INT64, false));
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray picked = logp.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
+        NDArray mask = valid.toType(DataType.FLOAT32, false);
+        return picked.mul(mask).sum().neg().div(mask.sum());
+    }
+}
