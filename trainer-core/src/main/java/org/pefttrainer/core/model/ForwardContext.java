@@ -12,12 +12,19 @@ public final class ForwardContext {
     private final boolean training;
     private final LinearHook linearHook;
     private final EncoderInputHook encoderInputHook;
+    private final int rowRepeat;
 
     public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, EncoderInputHook encoderInputHook) {
+        this(manager, training, linearHook, encoderInputHook, 1);
+    }
+
+    private ForwardContext(NDManager manager, boolean training, LinearHook linearHook,
+            EncoderInputHook encoderInputHook, int rowRepeat) {
         this.manager = manager;
         this.training = training;
         this.linearHook = linearHook;
         this.encoderInputHook = encoderInputHook;
+        this.rowRepeat = rowRepeat;
     }
 
     public static ForwardContext inference(NDManager manager) {
@@ -40,11 +47,25 @@ public final class ForwardContext {
         return encoderInputHook;
     }
 
+    /**
+     * How many consecutive batch rows belong to one original input row: 1 normally, num_beams (or
+     * num_return_sequences) once generation has expanded each input into several decoder rows. Hooks that act per
+     * input row (mixed-adapter batches) map batch row {@code i} to input row {@code i / rowRepeat()}.
+     */
+    public int rowRepeat() {
+        return rowRepeat;
+    }
+
     public ForwardContext withHooks(LinearHook linear, EncoderInputHook encoderInput) {
-        return new ForwardContext(manager, training, linear, encoderInput);
+        return new ForwardContext(manager, training, linear, encoderInput, rowRepeat);
     }
 
     public ForwardContext withManager(NDManager m) {
-        return new ForwardContext(m, training, linearHook, encoderInputHook);
+        return new ForwardContext(m, training, linearHook, encoderInputHook, rowRepeat);
+    }
+
+    /** The same context for a batch whose rows were each repeated {@code factor} times consecutively. */
+    public ForwardContext withRowRepeat(int factor) {
+        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat * factor);
     }
 }
