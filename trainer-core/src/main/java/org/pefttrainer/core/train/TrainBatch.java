@@ -1,0 +1,33 @@
+package org.pefttrainer.core.train;
+
+import java.util.List;
+
+/**
+ * One padded batch as plain arrays: encoder ids and mask [B, S], decoder inputs (labels shifted right) and labels
+ * [B, T] with -100 on padding, and the example ids.
+ */
+public record TrainBatch(long[][] inputIds, long[][] attentionMask, long[][] decoderInputIds, long[][] labels,
+        List<String> exampleIds) {
+
+    public int size() {
+        return inputIds.length;
+    }
+
+    /** Real (non-padding) source tokens plus supervised target tokens: the unit of tokens/s. */
+    public long tokens() {
+        long n = 0;
+        for (long[] row : attentionMask) {
+            for (long m : row) {
+                n += m;
+            }
+        }
+        for (long[] row : labels) {
+            for (long l : row) {
+                if (l >= 0) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}
