@@ -10,7 +10,7 @@ public record ScheduleConfig(Kind name, int warmupSteps, double warmupRatio, dou
      * Warmup steps for a run of {@code totalSteps} optimizer steps: warmupSteps when set, else
      * ceil(warmupRatio × totalSteps) (as Hugging Face's get_warmup_steps).
      */
-    public int warmupSteps(int totalSteps) {
+    public int warmupStepsFor(int totalSteps) {
         return warmupSteps > 0 ? warmupSteps : (int) Math.ceil(warmupRatio * totalSteps);
     }
 

@@ -43,6 +43,14 @@ class IncludesAndDefaultTest {
     }
 
     @Test
+    void theJarsBaseConfCanBeIncludedByName() {
+        Path f = write(dir, "elsewhere/mine.conf", "include classpath(\"peft/base.conf\")", "peft.lora.r = 4");
+        TrainerConfig s = load(f).settings();
+        assertEquals(4, s.peft().lora().r());
+        assertEquals(16, s.peft().lora().alpha());
+    }
+
+    @Test
     void defaultConfigComesFromPeftHome() {
         write(dir, "configs/default.conf", "include \"base.conf\"", "train.batch_size = 3");
         String old = System.getProperty(ConfigLoader.HOME_PROPERTY);

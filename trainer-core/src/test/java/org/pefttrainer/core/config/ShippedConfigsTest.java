@@ -77,6 +77,19 @@ class ShippedConfigsTest {
     }
 
     @Test
+    void derivedValues() {
+        // alpha / sqrt(r) with rsLoRA: 16 / sqrt(4) = 8; plain: 16 / 4 = 4.
+        LoraConfig lora = load(CONFIGS.resolve("base.conf"), "peft.lora.r=4", "peft.lora.use_rslora=true")
+                .settings().peft().lora();
+        assertEquals(8.0, lora.scaling());
+        assertEquals(4.0, load(CONFIGS.resolve("base.conf"), "peft.lora.r=4").settings().peft().lora().scaling());
+        // Warmup: explicit steps win; a ratio is rounded up (0.06 x 1000 = 60, 0.1 x 15 = 1.5 -> 2).
+        assertEquals(60, new ScheduleConfig(ScheduleConfig.Kind.LINEAR, 0, 0.06, 0).warmupStepsFor(1000));
+        assertEquals(2, new ScheduleConfig(ScheduleConfig.Kind.LINEAR, 0, 0.1, 0).warmupStepsFor(15));
+        assertEquals(7, new ScheduleConfig(ScheduleConfig.Kind.LINEAR, 7, 0, 0).warmupStepsFor(15));
+    }
+
+    @Test
     void defaultConfBuildsTheTinyModelAndReadsTheProjectsDialogues() {
         TrainerConfig s = load(CONFIGS.resolve("default.conf")).settings();
         assertTrue(s.model().initIfMissing());
