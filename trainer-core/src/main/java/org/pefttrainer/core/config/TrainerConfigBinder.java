@@ -1,0 +1,248 @@
+package org.pefttrainer.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Builds the typed {@link TrainerConfig} from a validated config. Records which keys it read, so a test can check
+ * that every key of base.conf reaches the typed view.
+ */
+final class TrainerConfigBinder {
+    private final Config c;
+    private final Set<String> read = new TreeSet<>();
+
+    TrainerConfigBinder(Config validated) {
+        this.c = validated;
+    }
+
+    /** Keys read so far. */
+    Set<String> keysRead() {
+        return read;
+    }
+
+    TrainerConfig bind() {
+        read.add("added_keys"); // only the validator needs it
+        return new TrainerConfig(
+                new RunConfig(string("run.name"), path("run.output_dir"), getLong("run.seed"), tags()),
+                enumOf(TrainerConfig.Device.class, "device"),
+                model(),
+                optionalString("adapter").map(Path::of),
+                peft(),
+                data(),
+                train(),
+                optim(),
+                eval(),
+                generation(),
+                serve());
+    }
+
+    private ModelConfig model() {
+        return new ModelConfig(
+                path("model.path"),
+                bool("model.init_if_missing"),
+                new ModelConfig.ModelInitConfig(
+                        string("model.init.arch"), string("model.init.size"), path("model.init.tokenizer_corpus")),
+                isNull("model.dropout") ? OptionalDouble.empty() : OptionalDouble.of(getDouble("model.dropout")),
+                enumOf(ModelConfig.Dtype.class, "model.dtype"),
+                plainObject("model.config_overrides"));
+    }
+
+    private PeftConfig peft() {
+        LoraConfig lora = new LoraConfig(
+                getInt("peft.lora.r"),
+                getInt("peft.lora.alpha"),
+                getDouble("peft.lora.dropout"),
+                loraTargets(),
+                bool("peft.lora.use_rslora"),
+                enumOf(LoraConfig.Init.class, "peft.lora.init"),
+                enumOf(LoraConfig.Bias.class, "peft.lora.bias"),
+                bool("peft.lora.fan_in_fan_out"));
+        PromptTuningConfig prompt = new PromptTuningConfig(
+                getInt("peft.prompt_tuning.num_virtual_tokens"),
+                enumOf(PromptTuningConfig.Init.class, "peft.prompt_tuning.init"),
+                optionalString("peft.prompt_tuning.init_text"));
+        return new PeftConfig(enumOf(PeftConfig.Method.class, "peft.method"), lora, prompt);
+    }
+
+    private LoraConfig.Targets loraTargets() {
+        Optional<String> regex = optionalString("peft.lora.target_regex");
+        read.add("peft.lora.target_modules");
+        if (regex.isPresent()) {
+            return LoraConfig.Targets.regex(regex.get());
+        }
+        if (c.getValue("peft.lora.target_modules").valueType() == ConfigValueType.LIST) {
+            List<String> names = c.getStringList("peft.lora.target_modules").stream().map(String::strip).toList();
+            return LoraConfig.Targets.modules(names);
+        }
+        return c.getString("peft.lora.target_modules").strip().equalsIgnoreCase("all-linear")
+                ? LoraConfig.Targets.allLinear()
+                : LoraConfig.Targets.architectureDefault();
+    }
+
+    private DataConfig data() {
+        return new DataConfig(
+                enumOf(DataConfig.Format.class, "data.format"),
+                path("data.path"),
+                string("data.train_split"),
+                string("data.validation_split"),
+                string("data.split"),
+                string("data.prompt_template"),
+                getInt("data.max_source_length"),
+                getInt("data.max_target_length"),
+                getInt("data.train_subset"),
+                getInt("data.validation_subset"),
+                getInt("data.subset"),
+                getLong("data.subset_seed"),
+                string("data.references"));
+    }
+
+    private TrainConfig train() {
+        int maxSteps = getInt("train.max_steps");
+        return new TrainConfig(
+                isNull("train.epochs") ? OptionalInt.empty() : OptionalInt.of(getInt("train.epochs")),
+                maxSteps == -1 ? OptionalInt.empty() : OptionalInt.of(maxSteps),
+                getInt("train.batch_size"),
+                getInt("train.grad_accum_steps"),
+                getDouble("train.max_grad_norm"),
+                getInt("train.log_every"),
+                bool("train.bucket_by_length"),
+                new TrainConfig.NonFiniteConfig(
+                        enumOf(TrainConfig.Policy.class, "train.nonfinite.policy"),
+                        getInt("train.nonfinite.max_skips")),
+                bool("train.checkpoint_every_epoch"),
+                getInt("train.keep_checkpoints"));
+    }
+
+    private OptimConfig optim() {
+        read.add("optim.betas");
+        List<Double> betas = c.getDoubleList("optim.betas");
+        return new OptimConfig(
+                enumOf(OptimConfig.Optimizer.class, "optim.name"),
+                getDouble("optim.lr"),
+                getDouble("optim.weight_decay"),
+                betas.get(0),
+                betas.get(1),
+                getDouble("optim.eps"),
+                new ScheduleConfig(
+                        enumOf(ScheduleConfig.Kind.class, "optim.schedule.name"),
+                        getInt("optim.schedule.warmup_steps"),
+                        getDouble("optim.schedule.warmup_ratio"),
+                        getDouble("optim.schedule.final_lr")));
+    }
+
+    private EvalConfig eval() {
+        return new EvalConfig(
+                bool("eval.every_epoch"),
+                getInt("eval.batch_size"),
+                enumOf(EvalConfig.Metric.class, "eval.metric"),
+                bool("eval.use_stemmer"),
+                getInt("eval.early_stopping_patience"),
+                bool("eval.keep_best"),
+                new EvalConfig.BootstrapConfig(
+                        getInt("eval.bootstrap.samples"),
+                        getLong("eval.bootstrap.seed"),
+                        getDouble("eval.bootstrap.confidence")),
+                bool("eval.report"),
+                getInt("eval.sample_predictions"));
+    }
+
+    private GenerationConfig generation() {
+        return new GenerationConfig(
+                enumOf(GenerationConfig.Strategy.class, "generation.strategy"),
+                getInt("generation.max_new_tokens"),
+                getInt("generation.num_beams"),
+                getDouble("generation.length_penalty"),
+                getInt("generation.no_repeat_ngram_size"),
+                bool("generation.early_stopping"),
+                getDouble("generation.temperature"),
+                getInt("generation.top_k"),
+                getDouble("generation.top_p"),
+                getInt("generation.num_return_sequences"),
+                getLong("generation.seed"),
+                bool("generation.use_cache"));
+    }
+
+    private ServeConfig serve() {
+        Map<String, Path> adapters = new TreeMap<>();
+        plainObject("serve.adapters").forEach((name, folder) -> adapters.put(name, Path.of((String) folder)));
+        return new ServeConfig(
+                string("serve.host"),
+                getInt("serve.port"),
+                getInt("serve.max_batch_size"),
+                getInt("serve.batch_wait_ms"),
+                adapters);
+    }
+
+    private Map<String, String> tags() {
+        Map<String, String> tags = new TreeMap<>();
+        read.add("run.tags");
+        for (Map.Entry<String, ConfigValue> e : c.getObject("run.tags").entrySet()) {
+            tags.put(e.getKey(), Values.text(e.getValue()));
+        }
+        return tags;
+    }
+
+    /** An open section's entries as plain Java values (null values kept). */
+    private Map<String, Object> plainObject(String key) {
+        read.add(key);
+        ConfigObject o = c.getObject(key);
+        Map<String, Object> out = new LinkedHashMap<>();
+        new TreeSet<>(o.keySet()).forEach(k -> out.put(k, o.get(k).unwrapped()));
+        return out;
+    }
+
+    private String string(String key) {
+        read.add(key);
+        return c.getString(key);
+    }
+
+    private Optional<String> optionalString(String key) {
+        read.add(key);
+        return c.getIsNull(key) ? Optional.empty() : Optional.of(c.getString(key));
+    }
+
+    private Path path(String key) {
+        return Path.of(string(key));
+    }
+
+    private boolean bool(String key) {
+        read.add(key);
+        return c.getBoolean(key);
+    }
+
+    private int getInt(String key) {
+        read.add(key);
+        return c.getInt(key);
+    }
+
+    private long getLong(String key) {
+        read.add(key);
+        return c.getLong(key);
+    }
+
+    private double getDouble(String key) {
+        read.add(key);
+        return c.getDouble(key);
+    }
+
+    private boolean isNull(String key) {
+        read.add(key);
+        return c.getIsNull(key);
+    }
+
+    private <E extends Enum<E> & ConfigEnum> E enumOf(Class<E> type, String key) {
+        return ConfigEnum.parse(type, string(key).trim());
+    }
+}
