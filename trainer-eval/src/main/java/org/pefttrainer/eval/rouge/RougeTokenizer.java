@@ -31,7 +31,7 @@ public final class RougeTokenizer {
     /** The tokens of {@code text}, as rouge_score's tokenizer returns them. */
     public List<String> tokenize(String text) {
         List<String> tokens = new ArrayList<>();
-        tokenize(text, 0, text.length(), tokens);
+        tokenize(text, 0, text.length(), tokens::add);
         return tokens;
     }
 
@@ -42,15 +42,11 @@ public final class RougeTokenizer {
      */
     public List<List<String>> tokenizeLines(String text) {
         List<List<String>> lines = new ArrayList<>();
-        int start = 0;
-        while (start <= text.length()) {
-            int end = text.indexOf('\n', start);
-            if (end < 0) {
-                end = text.length();
-            }
+        for (int start = 0; start <= text.length(); ) {
+            int end = lineEnd(text, start);
             if (end > start) {
                 List<String> tokens = new ArrayList<>();
-                tokenize(text, start, end, tokens);
+                tokenize(text, start, end, tokens::add);
                 lines.add(tokens);
             }
             start = end + 1;
@@ -58,7 +54,19 @@ public final class RougeTokenizer {
         return lines;
     }
 
-    private void tokenize(String text, int from, int to, List<String> out) {
+    /** Where the line starting at {@code start} ends: the next "\n", or the end of the text. */
+    static int lineEnd(String text, int start) {
+        int end = text.indexOf('\n', start);
+        return end < 0 ? text.length() : end;
+    }
+
+    /** Receives tokens one by one, in order. */
+    interface TokenSink {
+        void accept(String token);
+    }
+
+    /** Tokenizes {@code text[from, to)} into {@code out}. */
+    void tokenize(String text, int from, int to, TokenSink out) {
         char[] token = new char[Math.max(16, to - from)];
         int length = 0;
         for (int i = from; i < to; i++) {
@@ -90,10 +98,10 @@ public final class RougeTokenizer {
         }
     }
 
-    private void emit(String token, List<String> out) {
+    private void emit(String token, TokenSink out) {
         String t = stems != null && token.length() > 3 ? stems.stem(token) : token;
         if (!t.isEmpty()) { // rouge_score drops empty tokens after stemming
-            out.add(t);
+            out.accept(t);
         }
     }
 }

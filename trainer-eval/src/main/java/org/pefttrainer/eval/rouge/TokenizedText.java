@@ -1,5 +1,7 @@
 package org.pefttrainer.eval.rouge;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,25 +19,37 @@ final class TokenizedText {
         this.sentences = sentences;
     }
 
+    /** Lines and tokens as {@link RougeTokenizer#tokenizeLines}, straight into ids. */
     static TokenizedText of(String text, RougeTokenizer tokenizer, TokenIds ids) {
-        List<List<String>> lines = tokenizer.tokenizeLines(text);
-        int[][] sentences = new int[lines.size()][];
-        int total = 0;
-        for (int s = 0; s < sentences.length; s++) {
-            List<String> line = lines.get(s);
-            int[] sentence = new int[line.size()];
-            for (int k = 0; k < sentence.length; k++) {
-                sentence[k] = ids.idOf(line.get(k));
+        IdBuffer all = new IdBuffer(ids);
+        List<int[]> sentences = new ArrayList<>();
+        for (int start = 0; start <= text.length(); ) {
+            int end = RougeTokenizer.lineEnd(text, start);
+            if (end > start) {
+                int first = all.size;
+                tokenizer.tokenize(text, start, end, all);
+                sentences.add(Arrays.copyOfRange(all.ids, first, all.size));
             }
-            sentences[s] = sentence;
-            total += sentence.length;
+            start = end + 1;
         }
-        int[] tokens = new int[total];
-        int at = 0;
-        for (int[] sentence : sentences) {
-            System.arraycopy(sentence, 0, tokens, at, sentence.length);
-            at += sentence.length;
+        return new TokenizedText(Arrays.copyOf(all.ids, all.size), sentences.toArray(new int[0][]));
+    }
+
+    private static final class IdBuffer implements RougeTokenizer.TokenSink {
+        private final TokenIds vocabulary;
+        int[] ids = new int[64];
+        int size;
+
+        IdBuffer(TokenIds vocabulary) {
+            this.vocabulary = vocabulary;
         }
-        return new TokenizedText(tokens, sentences);
+
+        @Override
+        public void accept(String token) {
+            if (size == ids.length) {
+                ids = Arrays.copyOf(ids, 2 * size);
+            }
+            ids[size++] = vocabulary.idOf(token);
+        }
     }
 }
