@@ -1,0 +1,20 @@
+package org.pefttrainer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code peft bench}: a parent for benchmarks; each sub-command measures one thing and prints its figures. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks. Each sub-command prints its throughput.",
+        subcommands = {RougeBenchCommand.class})
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
