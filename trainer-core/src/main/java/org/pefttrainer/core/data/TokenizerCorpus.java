@@ -33,7 +33,7 @@ public final class TokenizerCorpus {
         Path dir = out.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
+            Path tmp = dir.resolve(out.getFileName() + ".tmp");
             try {
                 Files.write(tmp, lines(examples, template), StandardCharsets.UTF_8);
                 Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
