@@ -1,7 +1,6 @@
 package org.pefttrainer.core.data.read;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.pefttrainer.core.UserException;
@@ -16,8 +15,7 @@ final class JsonFields {
                     + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
         }
         Map<String, String> fields = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();
             // null fields read as empty text: the official SAMSum JSON has records with empty dialogues.
             fields.put(e.getKey(), v.isNull() ? "" : v.isValueNode() ? v.asText() : v.toString());

@@ -43,6 +43,10 @@ public final class HfTokenizer implements AutoCloseable {
             throw new UserException("model config " + configJson + " not found (needed for pad/eos/decoder start ids)");
         }
         SpecialTokens special = SpecialTokens.fromConfig(configJson);
+        // Outside offline mode DJL's loader probes the network (EC2 metadata); this project never goes online.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         try {
             return new HfTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), special);
         } catch (IOException e) {
