@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "peft-trainer 0.1.0",
         description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5-family models on DJL.",
-        subcommands = {CommandLine.HelpCommand.class, RougeCommand.class, BenchCommand.class})
+        subcommands = {
+            InitModelCommand.class,
+            InspectCommand.class,
+            RougeCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class PeftCli implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

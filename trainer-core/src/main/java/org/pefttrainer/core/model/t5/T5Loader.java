@@ -28,7 +28,15 @@ public final class T5Loader {
     private T5Loader() {}
 
     public static T5Model load(HfModelFolder folder, NDManager manager, Double dropoutOverride) {
-        T5Config config = T5Config.fromJson(folder.config(), folder.configFile());
+        return load(folder, manager, Map.of(), dropoutOverride);
+    }
+
+    /** Loads with config.json keys replaced by {@code configOverrides} (model.config_overrides) before parsing. */
+    public static T5Model load(HfModelFolder folder, NDManager manager, Map<String, Object> configOverrides,
+            Double dropoutOverride) {
+        com.fasterxml.jackson.databind.node.ObjectNode json = folder.config().deepCopy();
+        configOverrides.forEach((k, v) -> json.set(k, org.pefttrainer.core.io.Json.MAPPER.valueToTree(v)));
+        T5Config config = T5Config.fromJson(json, folder.configFile());
         if (dropoutOverride != null) {
             config = config.withDropoutRate(dropoutOverride);
         }

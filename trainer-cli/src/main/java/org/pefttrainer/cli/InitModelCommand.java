@@ -1,0 +1,108 @@
+package org.pefttrainer.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.model.init.ModelInitializer;
+import org.pefttrainer.core.model.t5.T5Architecture;
+import org.pefttrainer.core.model.t5.T5Config;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code peft init-model}: writes a randomly initialised model folder in Hugging Face format. */
+@Command(name = "init-model", mixinStandardHelpOptions = true,
+        description = {"Writes a randomly initialised T5 model folder in Hugging Face format (config.json,"
+                + " model.safetensors, tokenizer.json, ...): for tests, the embedded default, and smoke-testing a setup.",
+            "Examples:",
+            "  peft init-model --size tiny --corpus data/dialogues/train.jsonl --out data/generated/tiny-t5",
+            "  peft init-model --config ../shared/models/t5-small/config.json"
+                    + " --tokenizer ../shared/models/flan-t5-small/tokenizer.json --out /tmp/t5-small-random"})
+public final class InitModelCommand implements Callable<Integer> {
+
+    @Option(names = "--arch", defaultValue = "t5", description = "Architecture (only t5: T5, T5 v1.1, FLAN-T5).")
+    String arch;
+
+    @Option(names = "--size", defaultValue = "tiny",
+            description = "Preset: tiny, small (t5-small), flan-t5-small, flan-t5-base, flan-t5-large. Default: ${DEFAULT-VALUE}.")
+    String size;
+
+    @Option(names = "--config", paramLabel = "config.json", description = "Take the shapes from this config.json instead of a preset.")
+    Path config;
+
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "Copy this tokenizer.json (e.g. the real T5 one).")
+    Path tokenizer;
+
+    @Option(names = "--corpus", paramLabel = "FILE", split = ",",
+            description = "Build a word-level tokenizer from these text or JSONL files (used when --tokenizer is not given).")
+    List<Path> corpus = new ArrayList<>();
+
+    @Option(names = "--vocab-size", defaultValue = "2000", description = "Most words in a built tokenizer (default: ${DEFAULT-VALUE}).")
+    int vocabSize;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "Storage dtype: f32, f16, bf16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--max-shard-size", defaultValue = "2GB",
+            description = "Shard the weights above this size, e.g. 500MB (default: ${DEFAULT-VALUE}).")
+    String maxShardSize;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to create.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an existing folder.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        if (!arch.equals("t5")) {
+            throw new UserException("--arch " + arch + " is not supported (only t5)");
+        }
+        DType d = DType.parseUserName(dtype);
+        if (d == null) {
+            throw new UserException("--dtype " + dtype + " is not supported (f32, f16 or bf16)");
+        }
+        ModelInitializer.TokenizerSource tok;
+        if (tokenizer != null) {
+            tok = ModelInitializer.TokenizerSource.copy(tokenizer);
+        } else if (!corpus.isEmpty()) {
+            tok = ModelInitializer.TokenizerSource.build(corpus, vocabSize);
+        } else {
+            throw new UserException("give --tokenizer tokenizer.json to copy, or --corpus FILE to build a word-level one");
+        }
+        T5Config cfg = config == null ? null : T5Config.fromFile(config);
+        long t0 = System.nanoTime();
+        T5Config written = ModelInitializer.initialize(out, size, cfg, tok, seed, d, parseSize(maxShardSize), force);
+        long params = T5Architecture.parameterShapes(written).values().stream()
+                .mapToLong(s -> { long n = 1; for (long x : s) { n *= x; } return n; }).sum();
+        System.out.printf(Locale.ROOT, "wrote %s: T5 d_model=%d layers=%d/%d ff=%s vocab=%d, %,d parameters (%s) in %.1fs%n",
+                out, written.dModel(), written.numLayers(), written.numDecoderLayers(),
+                (written.gatedAct() ? "gated-" : "") + written.denseActFn(), written.vocabSize(), params, d,
+                (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    static long parseSize(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        for (String[] unit : new String[][] {{"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"GIB", "1073741824"},
+                {"MIB", "1048576"}, {"KIB", "1024"}, {"B", "1"}}) {
+            if (t.endsWith(unit[0])) {
+                mult = Long.parseLong(unit[1]);
+                t = t.substring(0, t.length() - unit[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            return (long) (Double.parseDouble(t) * mult);
+        } catch (NumberFormatException e) {
+            throw new UserException("size '" + s + "' is not valid (e.g. 500MB, 2GB)");
+        }
+    }
+}
