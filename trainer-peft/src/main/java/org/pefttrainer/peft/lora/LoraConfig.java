@@ -136,6 +136,10 @@ public record LoraConfig(
         // Newer PEFT versions' switches for features that change the math.
         c.requireDefault("lora_bias", "LoRA bias terms are not supported");
         c.requireDefault("exclude_modules", "exclude_modules is not supported");
+        c.requireDefault("trainable_token_indices", "training embedding rows is not supported");
+        c.requireDefault("target_parameters", "LoRA on bare parameters is not supported");
+        c.requireDefault("alora_invocation_tokens", "activated LoRA is not supported");
+        c.requireDefault("use_qalora", "QALoRA is not supported");
         String where = c.file().toString();
         int r = c.integer("r", 8);
         if (r < 1) {
