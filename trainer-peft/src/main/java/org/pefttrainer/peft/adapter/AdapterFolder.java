@@ -1,0 +1,96 @@
+package org.pefttrainer.peft.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.io.safetensors.SafetensorsReader;
+import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
+
+/**
+ * The folder layout of a PEFT adapter, as {@code PeftModel.save_pretrained(dir)} writes it for the default adapter:
+ * adapter_config.json (Python's {@code json.dumps(indent=2, sort_keys=True)}) and adapter_model.safetensors (F32,
+ * metadata {"format": "pt"}). PEFT's README.md model card is not written: nothing reads it.
+ */
+public final class AdapterFolder {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    /** What PEFT writes with safe_serialization=False: a pickle, which this trainer does not read. */
+    public static final String PICKLED_WEIGHTS = "adapter_model.bin";
+
+    private AdapterFolder() {}
+
+    /** Writes config and tensors into {@code dir}, built under a temporary name and renamed into place. */
+    public static void write(Path dir, AdapterConfig config, Map<String, NDArray> tensors) {
+        refuseForeignFolder(dir);
+        String configText = PythonJson.dumps(config.toJson());
+        SafetensorsWriter weights = new SafetensorsWriter();
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            NDArray a = e.getValue();
+            if (a.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException("adapter tensor " + e.getKey() + " is " + a.getDataType());
+            }
+            weights.addFloats(e.getKey(), DType.F32, a.getShape().getShape(), () -> FloatBuffer.wrap(a.toFloatArray()));
+        }
+        AtomicFiles.writeDirectory(dir, true, tmp -> {
+            Files.writeString(tmp.resolve(CONFIG), configText, StandardCharsets.UTF_8);
+            weights.write(tmp.resolve(WEIGHTS));
+        });
+    }
+
+    /** Replacing a folder deletes it: only ever replace an adapter folder (or an empty one). */
+    private static void refuseForeignFolder(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UserException(dir + ": exists and is not a folder (expected an adapter folder to write)");
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isPresent() && !Files.isRegularFile(dir.resolve(CONFIG))) {
+                throw new UserException(dir + ": exists, is not empty and has no " + CONFIG
+                        + "; refusing to replace it with an adapter folder");
+            }
+        } catch (IOException e) {
+            throw new UserException(dir + ": cannot list folder (" + e.getMessage() + ")", e);
+        }
+    }
+
+    public static Path configFile(Path dir) {
+        return dir.resolve(CONFIG);
+    }
+
+    public static ObjectNode readConfig(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserException(dir + ": adapter folder not found (expected a folder with " + CONFIG + " and "
+                    + WEIGHTS + ")");
+        }
+        Path cfg = configFile(dir);
+        if (!Files.isRegularFile(cfg)) {
+            throw new UserException(dir + ": no " + CONFIG + " (expected a PEFT adapter folder)");
+        }
+        return Json.readObject(cfg);
+    }
+
+    public static SafetensorsReader openWeights(Path dir) {
+        Path weights = dir.resolve(WEIGHTS);
+        if (Files.isRegularFile(weights)) {
+            return SafetensorsReader.open(weights);
+        }
+        if (Files.isRegularFile(dir.resolve(PICKLED_WEIGHTS))) {
+            throw new UserException(dir.resolve(PICKLED_WEIGHTS) + ": pickled PyTorch weights are not supported; "
+                    + "expected " + WEIGHTS + " (save with save_pretrained(..., safe_serialization=True))");
+        }
+        throw new UserException(dir + ": no " + WEIGHTS + " next to " + CONFIG);
+    }
+}

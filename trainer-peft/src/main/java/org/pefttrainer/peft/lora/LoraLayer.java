@@ -1,0 +1,65 @@
+package org.pefttrainer.peft.lora;
+
+import ai.djl.ndarray.NDArray;
+import org.pefttrainer.core.tensor.Ops;
+
+/**
+ * The LoRA update of one linear module: {@code delta(x) = B(A(dropout(x))) · scaling}, in the operation order of PEFT's
+ * lora.Linear.forward ({@code lora_B(lora_A(dropout(x))) * scaling}) so fp32 results agree with it; the caller adds
+ * it to the frozen projection {@code x·Wᵀ}. Dropout acts on the LoRA input only, and only in training.
+ */
+public final class LoraLayer {
+    private final String module;
+    private final NDArray loraA;
+    private final NDArray loraB;
+    private final double scaling;
+    private final double dropout;
+
+    public LoraLayer(String module, NDArray loraA, NDArray loraB, double scaling, double dropout) {
+        this.module = module;
+        this.loraA = loraA;
+        this.loraB = loraB;
+        this.scaling = scaling;
+        this.dropout = dropout;
+    }
+
+    /** The update for activations {@code x} [..., in]; the result belongs to x's manager. */
+    public NDArray delta(NDArray x, boolean training) {
+        NDArray h = Ops.dropout(x, dropout, training);
+        return Ops.linear(Ops.linear(h, loraA), loraB).mul(scaling);
+    }
+
+    public String module() {
+        return module;
+    }
+
+    /** A [r, in] (PEFT's lora_A.weight). */
+    public NDArray loraA() {
+        return loraA;
+    }
+
+    /** B [out, r] (PEFT's lora_B.weight). */
+    public NDArray loraB() {
+        return loraB;
+    }
+
+    public double scaling() {
+        return scaling;
+    }
+
+    public double dropout() {
+        return dropout;
+    }
+
+    public int r() {
+        return (int) loraA.getShape().get(0);
+    }
+
+    public int inFeatures() {
+        return (int) loraA.getShape().get(1);
+    }
+
+    public int outFeatures() {
+        return (int) loraB.getShape().get(0);
+    }
+}

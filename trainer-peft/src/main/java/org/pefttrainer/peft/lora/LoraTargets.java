@@ -1,0 +1,148 @@
+package org.pefttrainer.peft.lora;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.Seq2SeqLM;
+
+/**
+ * Which modules a LoRA adapter wraps, with PEFT 0.13.2's semantics (tuners_utils.check_target_module_exists,
+ * _maybe_include_all_linear_layers, LoraModel._prepare_adapter_config):
+ * <ul>
+ *   <li>a list: a module matches when its full name equals an entry or ends with "." + an entry;</li>
+ *   <li>a string: a regular expression that must match the whole name (re.fullmatch);</li>
+ *   <li>"all-linear": the short names (after the last dot) of every linear layer except the output layer lm_head,
+ *       then matched as a list;</li>
+ *   <li>null: PEFT's default list for the architecture (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).</li>
+ * </ul>
+ * Like PEFT, every module of the model is tested, containers and layer norms included; a match that is not a linear
+ * layer is an error (PEFT: "Target module ... is not supported"), and so is a spec that matches nothing.
+ */
+public final class LoraTargets {
+    /** The output embedding that "all-linear" leaves out, as PEFT does for generation models. */
+    public static final String OUTPUT_LAYER = "lm_head";
+
+    /** PEFT's default targets by architecture (t5 and mt5: q, v). */
+    private static final Map<String, List<String>> DEFAULTS = Map.of("T5ForConditionalGeneration", List.of("q", "v"));
+
+    private LoraTargets() {}
+
+    /** check_target_module_exists for one module name. */
+    public static boolean matches(TargetModules targets, String moduleName) {
+        if (targets instanceof TargetModules.Regex re) {
+            return Pattern.compile(re.pattern()).matcher(moduleName).matches();
+        }
+        if (targets instanceof TargetModules.Names n) {
+            for (String t : n.names()) {
+                if (moduleName.equals(t) || moduleName.endsWith("." + t)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        throw new IllegalArgumentException("resolve " + targets + " before matching");
+    }
+
+    /** PEFT's default target list for an architecture; a UserException when PEFT has none. */
+    public static TargetModules defaultFor(String architecture, String where) {
+        List<String> d = DEFAULTS.get(architecture);
+        if (d == null) {
+            throw new UserException(where + ": target_modules must be given for " + architecture
+                    + " (PEFT has no default for it)");
+        }
+        return TargetModules.names(d);
+    }
+
+    /**
+     * The spec as PEFT stores it after injection: null becomes the architecture's default list, "all-linear" the list
+     * of linear layers' short names (model order, lm_head left out); lists and regexes are unchanged.
+     */
+    public static TargetModules resolve(TargetModules targets, String architecture, List<String> linearModules,
+            String where) {
+        if (targets == null) {
+            return defaultFor(architecture, where);
+        }
+        if (targets instanceof TargetModules.AllLinear) {
+            Set<String> shortNames = new LinkedHashSet<>();
+            for (String m : linearModules) {
+                shortNames.add(m.substring(m.lastIndexOf('.') + 1));
+            }
+            shortNames.remove(OUTPUT_LAYER);
+            return TargetModules.names(new ArrayList<>(shortNames));
+        }
+        return targets;
+    }
+
+    /** The linear modules of {@code model} that a resolved or unresolved spec selects, in model order. */
+    public static List<String> select(TargetModules targets, Seq2SeqLM model, String where) {
+        List<String> params = new ArrayList<>(model.weights().arrays().keySet());
+        params.addAll(model.weights().aliases().keySet());
+        return select(targets, model.architecture(), model.linearModules(), params, where);
+    }
+
+    /**
+     * The selection from the model's names alone: {@code linearModules} (names without ".weight", model order) and
+     * every parameter name, from which the other modules (containers, norms, embeddings) are derived.
+     */
+    public static List<String> select(TargetModules targets, String architecture, List<String> linearModules,
+            Collection<String> parameterNames, String where) {
+        TargetModules resolved = resolve(targets, architecture, linearModules, where);
+        Set<String> linear = new HashSet<>(linearModules);
+        for (String module : allModules(linearModules, parameterNames)) {
+            if (!linear.contains(module) && matches(resolved, module)) {
+                throw new UserException(where + ": target_modules " + targets + " matches '" + module
+                        + "', which is not a linear layer (LoRA here wraps linear layers only: "
+                        + String.join(", ", shortNames(linearModules)) + ")");
+            }
+        }
+        List<String> selected = new ArrayList<>();
+        for (String module : linearModules) {
+            if (matches(resolved, module)) {
+                selected.add(module);
+            }
+        }
+        if (selected.isEmpty()) {
+            throw new UserException(where + ": target_modules " + targets + " match no module of " + architecture
+                    + " (a name matches a module's full name or its ending after a dot, a string is a regex over the "
+                    + "full name; linear layers: " + String.join(", ", shortNames(linearModules)) + ", e.g. "
+                    + linearModules.get(0) + ")");
+        }
+        return selected;
+    }
+
+    /** Every module name PEFT's named_modules() would list (except the root), derived from parameter names. */
+    private static Set<String> allModules(List<String> linearModules, Collection<String> parameterNames) {
+        Set<String> out = new LinkedHashSet<>();
+        List<String> owners = new ArrayList<>();
+        for (String p : parameterNames) {
+            int dot = p.lastIndexOf('.');
+            if (dot > 0) {
+                owners.add(p.substring(0, dot));
+            }
+        }
+        owners.addAll(linearModules);
+        for (String m : owners) {
+            int i = m.indexOf('.');
+            while (i > 0) {
+                out.add(m.substring(0, i));
+                i = m.indexOf('.', i + 1);
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static List<String> shortNames(List<String> modules) {
+        Set<String> s = new LinkedHashSet<>();
+        for (String m : modules) {
+            s.add(m.substring(m.lastIndexOf('.') + 1));
+        }
+        return new ArrayList<>(s);
+    }
+}
