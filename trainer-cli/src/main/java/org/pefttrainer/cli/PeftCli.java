@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         version = "peft-trainer 0.1.0",
         description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5-family models on DJL.",
         subcommands = {
+            TrainCommand.class,
             InitModelCommand.class,
             InspectCommand.class,
             RougeCommand.class,

@@ -1,32 +1,57 @@
 package org.pefttrainer.recipes;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.peft.adapter.Adapter;
+import org.pefttrainer.peft.lora.LoraModel;
+import org.pefttrainer.peft.prompt.SoftPrompt;
 
-/** The trainable part of a fine-tuning job (chosen by peft.method) and what goes with it. */
+/**
+ * The trainable part of a fine-tuning job, chosen by peft.method, and what goes with it: the epoch-end evaluation
+ * and, at the end, keeping the best epoch's result as the run's result (eval.keep_best).
+ */
 final class TrainableParts implements AutoCloseable {
     private final TrainerConfig cfg;
     private final Trainable trainable;
+    private final Adapter adapter;
 
-    private TrainableParts(TrainerConfig cfg, Trainable trainable) {
+    private TrainableParts(TrainerConfig cfg, Trainable trainable, Adapter adapter) {
         this.cfg = cfg;
         this.trainable = trainable;
+        this.adapter = adapter;
     }
 
     static TrainableParts create(TrainerConfig cfg, ModelSession session) {
+        String baseName = session.folder().dir().toString();
+        long seed = cfg.run().seed();
         switch (cfg.peft().method()) {
+            case LORA: {
+                LoraModel lora = Adapters.newLora(session.model(), cfg.peft().lora(), baseName, seed, session.root());
+                String what = String.format(Locale.ROOT, "LoRA r=%d alpha=%d%s on %d modules", cfg.peft().lora().r(),
+                        cfg.peft().lora().alpha(), cfg.peft().lora().useRslora() ? " (rsLoRA)" : "",
+                        lora.layers().size());
+                return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
+            }
+            case PROMPT_TUNING: {
+                SoftPrompt prompt = Adapters.newSoftPrompt(session.model(), cfg.peft().promptTuning(),
+                        session.tokenizer(), baseName, seed, session.root());
+                String what = "prompt tuning, " + cfg.peft().promptTuning().numVirtualTokens() + " virtual tokens ("
+                        + cfg.peft().promptTuning().init().configName() + " init)";
+                return new TrainableParts(cfg, new AdapterTrainable(prompt, what), prompt);
+            }
             case FULL:
-                return new TrainableParts(cfg, new FullModelTrainable(session.model(), session.folder()));
-            case NONE:
-                throw new UserException("peft.method = none has nothing to train (it is for peft eval / generate)");
+                return new TrainableParts(cfg, new FullModelTrainable(session.model(), session.folder()), null);
             default:
-                throw new UserException("peft.method = " + cfg.peft().method().configName() + " is not wired yet");
+                throw new UserException("peft.method = none has nothing to train (it is for peft eval / generate)");
         }
     }
 
@@ -35,11 +60,32 @@ final class TrainableParts implements AutoCloseable {
     }
 
     List<EpochEndListener> listeners(ModelSession session, Path runDir) {
-        return List.of();
+        if (!cfg.eval().everyEpoch()) {
+            return List.of();
+        }
+        return List.of(new RougeEpochListener(cfg, session, runDir));
     }
 
-    void finish(Trainer.Result result, Path runDir, PrintStream out) {}
+    /** eval.keep_best: the run's adapter/ becomes the best epoch's (the last epoch's stays in the last checkpoint). */
+    void finish(Trainer.Result result, Path runDir, PrintStream out) {
+        Path best = runDir.resolve("best");
+        if (result.adapterDir() != null && cfg.eval().keepBest() && Files.isDirectory(best)) {
+            AtomicFiles.writeDirectory(result.adapterDir(), true, tmp -> {
+                try (var files = Files.list(best)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.copy(f, tmp.resolve(f.getFileName()));
+                    }
+                }
+            });
+            out.println("eval.keep_best: " + result.adapterDir() + " holds the best epoch's result (see "
+                    + best.resolve("best.json") + ")");
+        }
+    }
 
     @Override
-    public void close() {}
+    public void close() {
+        if (adapter != null) {
+            adapter.close();
+        }
+    }
 }
