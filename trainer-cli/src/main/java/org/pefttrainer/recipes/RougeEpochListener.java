@@ -14,6 +14,7 @@ import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
+import org.pefttrainer.eval.report.HtmlReport;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 import org.pefttrainer.eval.rouge.RougeType;
 import org.slf4j.Logger;
@@ -73,5 +74,12 @@ final class RougeEpochListener implements EpochEndListener {
             LOG.info("  sample {}: {}", r.predictions().get(i).example().id(), r.predictions().get(i).prediction());
         }
         return m;
+    }
+
+    @Override
+    public void afterEpochLogged(int epoch) {
+        if (cfg.eval().report()) {
+            HtmlReport.write(runDir, cfg.eval().samplePredictions());
+        }
     }
 }

@@ -6,4 +6,7 @@ import java.util.Map;
 @FunctionalInterface
 public interface EpochEndListener {
     Map<String, Double> onEpochEnd(int epoch, int globalStep, Trainable trainable);
+
+    /** Runs once the epoch's line (with every listener's metrics) is in metrics.jsonl, e.g. to redraw a report. */
+    default void afterEpochLogged(int epoch) {}
 }

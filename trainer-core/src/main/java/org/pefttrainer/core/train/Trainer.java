@@ -215,6 +215,9 @@ public final class Trainer {
                     line.put("best_epoch", bestEpoch);
                 }
                 metrics.append(line);
+                for (EpochEndListener l : listeners) {
+                    l.afterEpochLogged(epoch + 1);
+                }
                 progress.message(String.format(Locale.ROOT, "epoch %d: train_loss %.4f%s", epoch + 1,
                         epochUpdates == 0 ? Double.NaN : epochLoss / epochUpdates, metricValue == null ? ""
                                 : String.format(Locale.ROOT, " %s %.4f%s", settings.bestMetric(), metricValue,
