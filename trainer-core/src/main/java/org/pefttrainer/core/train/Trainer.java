@@ -287,7 +287,7 @@ public final class Trainer {
                         zeroGradients(params);
                         return new StepResult(false, value, Double.NaN, tokens);
                     }
-                    collector.backward(loss.div(group.size()));
+                    collector.backward(Ops.div(loss, group.size()));
                 }
             }
             double norm = globalGradNorm(params, stepManager);
