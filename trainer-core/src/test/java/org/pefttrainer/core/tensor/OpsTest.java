@@ -3,9 +3,16 @@ package org.pefttrainer.core.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +108,62 @@ class OpsTest {
             double v = x[i];
             double expected = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
             assertEquals(expected, y[i], 1e-6);
+        }
+    }
+
+    /**
+     * Gradients through arithmetic with Java numbers survive a garbage collection between forward and backward.
+     * (NDArray.mul(Number) keeps its operand in a GC-owned buffer that autograd still reads in the backward pass;
+     * the GC frees it and the freed memory is reused, here filled with NaN on purpose.)
+     */
+    @Test
+    void scalarArithmeticIsSafeUnderAutograd() throws InterruptedException {
+        float[] x = {0.5f, 2f, 3f};
+        // d/dx of: 2x, x/4, x^3, x + 1, gelu_new(x), rms norm of x (row) with unit weight, summed
+        checkGradient(a -> Ops.mul(a, 2.0), x, new double[] {2, 2, 2});
+        checkGradient(a -> Ops.div(a, 4.0), x, new double[] {0.25, 0.25, 0.25});
+        checkGradient(a -> Ops.pow(a, 3.0), x, new double[] {0.75, 12, 27});
+        checkGradient(a -> Ops.add(a, 1.0), x, new double[] {1, 1, 1});
+        double[] gelu = new double[3];
+        for (int i = 0; i < 3; i++) {
+            double v = x[i];
+            double k = Math.sqrt(2 / Math.PI);
+            double t = Math.tanh(k * (v + 0.044715 * v * v * v));
+            gelu[i] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v);
+        }
+        checkGradient(Ops::geluTanh, x, gelu);
+        // sum_j x_j / r with r = sqrt(mean(x²) + eps): d/dx_i = 1/r - (sum_j x_j) · x_i / (n · r³)
+        double ms = (0.25 + 4 + 9) / 3 + 1e-6;
+        double r = Math.sqrt(ms);
+        double sum = 5.5;
+        double[] rms = new double[3];
+        for (int i = 0; i < 3; i++) {
+            rms[i] = 1 / r - sum * x[i] / (3 * r * r * r);
+        }
+        checkGradient(a -> Ops.rmsNorm(a, a.getManager().ones(new Shape(3)), 1e-6), x, rms);
+    }
+
+    private static void checkGradient(UnaryOperator<NDArray> f, float[] x, double[] expected) throws InterruptedException {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray p = m.create(x);
+            p.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray y = f.apply(p).sum();
+                System.gc();
+                Thread.sleep(20); // let the cleaner free unreachable direct buffers
+                List<ByteBuffer> junk = new ArrayList<>();
+                for (int i = 0; i < 20000; i++) {
+                    ByteBuffer b = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+                    b.putDouble(0, Double.NaN);
+                    junk.add(b);
+                }
+                gc.backward(y);
+                assertTrue(junk.size() > 0);
+            }
+            float[] g = p.getGradient().toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(expected[i], g[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "gradient " + i);
+            }
         }
     }
 }
