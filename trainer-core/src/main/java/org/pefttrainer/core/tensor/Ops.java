@@ -2,7 +2,10 @@ package org.pefttrainer.core.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -11,11 +14,47 @@ import ai.djl.pytorch.jni.JniUtils;
  *
  * <p>Every result belongs to the NDManager of the first argument: always pass the per-step activation first and
  * the long-lived weight second, so that nothing attaches to the weights' manager and leaks.
+ *
+ * <p>Arithmetic with a Java number inside a forward pass that will be back-propagated must use {@link #mul},
+ * {@link #add}, {@link #div} and {@link #pow} here, never {@code NDArray.mul(Number)} and friends: DJL wraps the
+ * number in a tensor over a Java direct buffer and closes it right after the call, but autograd keeps that tensor
+ * for the backward pass (mul, div and pow need their other operand), and once the garbage collector frees the
+ * buffer the backward pass reads freed memory: garbage or NaN gradients, at random.
  */
 public final class Ops {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
     private Ops() {}
+
+    /**
+     * The number {@code c} as a 0-d fp64 tensor whose memory torch owns, in {@code like}'s manager (so it lives as
+     * long as the step's activations). fp64 like the tensor DJL makes of a Java double, so results are unchanged:
+     * torch computes in the dimensioned operand's type.
+     */
+    public static NDArray constant(NDArray like, double c) {
+        return JniUtils.full((PtNDManager) like.getManager(), new Shape(), c, DataType.FLOAT64, like.getDevice(),
+                SparseFormat.DENSE);
+    }
+
+    /** {@code x · c}, safe under autograd (see the class comment). */
+    public static NDArray mul(NDArray x, double c) {
+        return x.mul(constant(x, c));
+    }
+
+    /** {@code x + c}, safe under autograd. */
+    public static NDArray add(NDArray x, double c) {
+        return x.add(constant(x, c));
+    }
+
+    /** {@code x / c}, safe under autograd. */
+    public static NDArray div(NDArray x, double c) {
+        return x.div(constant(x, c));
+    }
+
+    /** {@code x ^ c}, safe under autograd. */
+    public static NDArray pow(NDArray x, double c) {
+        return x.pow(constant(x, c));
+    }
 
     /** {@code x · Wᵀ} (torch.nn.functional.linear without bias). */
     public static NDArray linear(NDArray x, NDArray weight) {
@@ -46,8 +85,8 @@ public final class Ops {
 
     /** transformers' NewGELUActivation ("gelu_new", T5 v1.1 / FLAN-T5), same operation order. */
     public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.pow(3.0).mul(0.044715).add(x).mul(SQRT_2_OVER_PI).tanh().add(1.0);
-        return x.mul(0.5).mul(inner);
+        NDArray inner = add(mul(mul(pow(x, 3.0), 0.044715).add(x), SQRT_2_OVER_PI).tanh(), 1.0);
+        return mul(x, 0.5).mul(inner);
     }
 
     public static NDArray silu(NDArray x) {
@@ -70,7 +109,7 @@ public final class Ops {
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        NDArray inv = variance.add(eps).pow(-0.5);
+        NDArray inv = pow(add(variance, eps), -0.5);
         return x.mul(inv).mul(weight);
     }
 

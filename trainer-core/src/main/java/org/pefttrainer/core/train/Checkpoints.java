@@ -49,7 +49,11 @@ public final class Checkpoints {
         return target;
     }
 
-    /** The complete checkpoint with the most optimizer updates, if any. */
+    /**
+     * The complete checkpoint furthest along, if any: most optimizer updates, then the later position (an epoch-N
+     * written after resuming from an interrupt at the end of epoch N has the same updates as that step-M, but is past
+     * the epoch's end work).
+     */
     public static Optional<Path> latest(Path runDir) {
         if (!Files.isDirectory(runDir)) {
             return Optional.empty();
@@ -57,8 +61,11 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(runDir)) {
             return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
                     .filter(p -> Files.isRegularFile(p.resolve(CheckpointState.FILE)))
-                    .max(Comparator.comparingInt((Path p) -> CheckpointState.read(p.resolve(CheckpointState.FILE)).globalStep())
-                            .thenComparing(p -> p.getFileName().toString().startsWith("step") ? 1 : 0));
+                    .map(p -> Map.entry(p, CheckpointState.read(p.resolve(CheckpointState.FILE))))
+                    .max(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep())
+                            .thenComparingInt(e -> e.getValue().epoch())
+                            .thenComparingInt(e -> e.getValue().batchIndex()))
+                    .map(Map.Entry::getKey);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

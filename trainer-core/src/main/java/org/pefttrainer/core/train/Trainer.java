@@ -119,14 +119,15 @@ public final class Trainer {
         progress.start(total, step);
         long windowTokens = 0;
         long windowStart = System.nanoTime();
-        double windowLoss = 0;
-        int windowSteps = 0;
+        double windowLoss = start.windowLossSum();
+        int windowSteps = start.windowSteps();
         try {
             for (int epoch = start.epoch(); epoch < settings.epochs() || settings.maxSteps() > 0; epoch++) {
                 List<TrainBatch> batches = data.batches(epoch);
-                double epochLoss = 0;
-                int epochUpdates = 0;
-                int first = epoch == start.epoch() ? start.batchIndex() : 0;
+                boolean resumedEpoch = epoch == start.epoch();
+                double epochLoss = resumedEpoch ? start.epochLossSum() : 0;
+                int epochUpdates = resumedEpoch ? start.epochUpdates() : 0;
+                int first = resumedEpoch ? start.batchIndex() : 0;
                 for (int b = first; b < batches.size(); b += settings.gradAccumSteps()) {
                     if (settings.maxSteps() > 0 && step >= settings.maxSteps()) {
                         break;
@@ -174,10 +175,12 @@ public final class Trainer {
                         windowStart = System.nanoTime();
                     }
                     if (stop != null && stop.requested()) {
+                        // After an epoch's last batch the position stays in this epoch (next == batches.size()), so
+                        // the resumed run still does this epoch's end: its metrics line, listeners and checkpoint.
                         int next = b + group.size();
-                        CheckpointState s = new CheckpointState(step, next >= batches.size() ? epoch + 1 : epoch,
-                                next >= batches.size() ? 0 : next, metrics.length(), bestValue, bestEpoch, badEpochs,
-                                skips, settings.seed());
+                        CheckpointState s = new CheckpointState(step, epoch, next, metrics.length(), bestValue,
+                                bestEpoch, badEpochs, skips, settings.seed(), epochLoss, epochUpdates, windowLoss,
+                                windowSteps);
                         Path ckpt = Checkpoints.save(runDir, "step-" + step, s, trainable, optimizer);
                         return new Result(Outcome.INTERRUPTED, step, null, ckpt,
                                 "interrupted at step " + step + "; resume with --resume " + runDir);
@@ -234,7 +237,7 @@ public final class Trainer {
                 boolean lastEpoch = epoch + 1 >= settings.epochs() && settings.maxSteps() <= 0;
                 if (settings.checkpointEveryEpoch() || early || lastEpoch || ranOut) {
                     CheckpointState s = new CheckpointState(step, epoch + 1, 0, metrics.length(), bestValue, bestEpoch,
-                            badEpochs, skips, settings.seed());
+                            badEpochs, skips, settings.seed(), 0, 0, windowLoss, windowSteps);
                     lastCheckpoint = Checkpoints.save(runDir, "epoch-" + (epoch + 1), s, trainable, optimizer);
                     Checkpoints.prune(runDir, settings.keepCheckpoints(), lastCheckpoint);
                 }
@@ -290,7 +293,7 @@ public final class Trainer {
                         zeroGradients(params);
                         return new StepResult(false, value, Double.NaN, tokens);
                     }
-                    collector.backward(loss.div(group.size()));
+                    collector.backward(Ops.div(loss, group.size()));
                 }
             }
             double norm = globalGradNorm(params, stepManager);

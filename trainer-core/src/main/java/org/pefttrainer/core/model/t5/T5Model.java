@@ -137,7 +137,7 @@ public final class T5Model implements Seq2SeqLM {
         h = dropout(norm(h, "decoder.final_layer_norm.weight"), ctx);
         if (config.tieWordEmbeddings()) {
             // T5 v1.0 rescales before the tied LM head (modeling_t5.py: sequence_output * model_dim**-0.5).
-            h = h.mul(Math.pow(config.dModel(), -0.5));
+            h = Ops.mul(h, Math.pow(config.dModel(), -0.5));
         }
         return linear(ctx, "lm_head", h, config.tieWordEmbeddings() ? "shared.weight" : "lm_head.weight");
     }
