@@ -26,7 +26,8 @@ public final class LoraLayer {
     /** The update for activations {@code x} [..., in]; the result belongs to x's manager. */
     public NDArray delta(NDArray x, boolean training) {
         NDArray h = Ops.dropout(x, dropout, training);
-        return Ops.linear(Ops.linear(h, loraA), loraB).mul(scaling);
+        // Ops.mul keeps the scalar in torch-owned memory: autograd holds it until backward (see Ops).
+        return Ops.mul(Ops.linear(Ops.linear(h, loraA), loraB), scaling);
     }
 
     public String module() {
