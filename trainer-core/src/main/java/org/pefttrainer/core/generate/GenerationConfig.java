@@ -156,6 +156,12 @@ public record GenerationConfig(
             return this;
         }
 
+        /** transformers' do_sample: with no explicit strategy, true selects sampling. */
+        public Builder doSample(boolean d) {
+            doSample = d;
+            return this;
+        }
+
         public Builder maxNewTokens(int n) {
             maxNewTokens = n;
             return this;
