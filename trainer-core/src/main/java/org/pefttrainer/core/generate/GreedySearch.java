@@ -1,0 +1,50 @@
+package org.pefttrainer.core.generate;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers 4.33 greedy_search: argmax of the (no-repeat-n-gram processed) logits; a row that emitted EOS keeps
+ * emitting pad; stop when every row has finished or after max_new_tokens.
+ */
+final class GreedySearch {
+    private final GenerationConfig config;
+    private final SpecialTokens ids;
+    private final NoRepeatNGram noRepeat;
+
+    GreedySearch(GenerationConfig config, SpecialTokens ids) {
+        this.config = config;
+        this.ids = ids;
+        this.noRepeat = new NoRepeatNGram(config.noRepeatNgramSize());
+    }
+
+    List<List<GeneratedSequence>> run(DecodingSession session) {
+        int rows = session.rows();
+        long[][] tokens = new long[rows][config.maxNewTokens() + 1];
+        for (long[] t : tokens) {
+            t[0] = ids.start();
+        }
+        boolean[] finished = new boolean[rows];
+        int length = 1;
+        int unfinished = rows;
+        while (length <= config.maxNewTokens() && unfinished > 0) {
+            NDArray scores = noRepeat.apply(session.step(tokens, length), tokens, length);
+            long[] next = scores.argMax(1).toLongArray();
+            for (int r = 0; r < rows; r++) {
+                long token = finished[r] ? ids.pad() : next[r];
+                tokens[r][length] = token;
+                if (!finished[r] && !config.ignoreEos() && token == ids.eos()) {
+                    finished[r] = true;
+                    unfinished--;
+                }
+            }
+            length++;
+        }
+        List<List<GeneratedSequence>> out = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
+            out.add(List.of(new GeneratedSequence(ids.generated(tokens[r], length, config.ignoreEos()), Double.NaN)));
+        }
+        return out;
+    }
+}
