@@ -45,7 +45,9 @@ public final class ModelInitializer {
     public static T5Config preset(String size, int vocabSize) {
         switch (size.toLowerCase(Locale.ROOT)) {
             case "tiny":
-                return new T5Config(vocabSize, 64, 16, 256, 2, 2, 4, 32, 128, 0.1, 1e-6, "gelu_new", true, false, 0, 1, 0);
+                // Tied embeddings (with T5's d_model^-0.5 rescale) keep a random tiny model's logits near unit scale;
+                // an untied N(0, 1) lm_head would start with logits of std sqrt(d_model).
+                return new T5Config(vocabSize, 64, 16, 256, 2, 2, 4, 32, 128, 0.1, 1e-6, "gelu_new", true, true, 0, 1, 0);
             case "small":
                 return new T5Config(vocabSize, 512, 64, 2048, 6, 6, 8, 32, 128, 0.1, 1e-6, "relu", false, true, 0, 1, 0);
             case "flan-t5-small":
@@ -118,7 +120,10 @@ public final class ModelInitializer {
         return n;
     }
 
-    /** Texts of a corpus: every string value of each JSONL/JSON line, or plain text lines. */
+    /** Record keys that hold identifiers or labels rather than running text. */
+    private static final java.util.Set<String> NOT_TEXT = java.util.Set.of("id", "fname", "topic", "topic1", "topic2", "topic3");
+
+    /** Texts of a corpus: the string values of each JSONL line (ids and topic labels excepted), or plain text lines. */
     static List<String> corpusTexts(List<Path> files) {
         List<String> texts = new ArrayList<>();
         for (Path f : files) {
@@ -131,7 +136,7 @@ public final class ModelInitializer {
                     if (jsonl && !line.isBlank()) {
                         try {
                             Json.MAPPER.readTree(line).fields().forEachRemaining(e -> {
-                                if (e.getValue().isTextual()) {
+                                if (e.getValue().isTextual() && !NOT_TEXT.contains(e.getKey())) {
                                     texts.add(e.getValue().asText());
                                 }
                             });
