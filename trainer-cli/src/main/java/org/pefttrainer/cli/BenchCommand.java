@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each sub-command prints its throughput.",
-        subcommands = {RougeBenchCommand.class})
+        subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

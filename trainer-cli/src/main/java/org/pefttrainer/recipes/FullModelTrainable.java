@@ -64,6 +64,9 @@ public final class FullModelTrainable implements Trainable {
         params.forEach((name, a) -> tensors.add(new HfCheckpointWriter.Tensor(name, a.getShape().getShape(),
                 () -> FloatBuffer.wrap(a.toType(DataType.FLOAT32, false).toFloatArray()))));
         HfCheckpointWriter.write(dir, tensors, DType.F32, 2_000_000_000L);
+        if (base == null) {
+            return; // weights made in memory (benchmarks): no tokenizer files to copy
+        }
         try {
             for (String f : COPIED) {
                 Path src = base.dir().resolve(f);

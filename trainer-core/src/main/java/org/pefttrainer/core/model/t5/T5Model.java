@@ -104,10 +104,13 @@ public final class T5Model implements Seq2SeqLM {
         NDArray bias = positionBias(ctx, "encoder", s, s, 0, true).add(extendedMask(mask));
         for (int i = 0; i < config.numLayers(); i++) {
             String b = "encoder.block." + i + ".layer.";
-            NDArray normed = norm(h, b + "0.layer_norm.weight");
-            NDArray attn = attention(ctx, b + "0.SelfAttention", normed, normed, bias, null, -1);
-            h = h.add(dropout(attn, ctx));
-            h = h.add(dropout(feedForward(ctx, b + "1.DenseReluDense", norm(h, b + "1.layer_norm.weight")), ctx));
+            NDArray in = h;
+            h = inScope(ctx, null, -1, new NDArray[] {in}, c -> {
+                NDArray normed = norm(in, b + "0.layer_norm.weight");
+                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, bias, null, -1), c));
+                return x.add(dropout(feedForward(c, b + "1.DenseReluDense", norm(x, b + "1.layer_norm.weight")), c));
+            });
+            in.close();
         }
         h = dropout(norm(h, "encoder.final_layer_norm.weight"), ctx);
         return new EncoderOutput(h, mask);
@@ -125,11 +128,16 @@ public final class T5Model implements Seq2SeqLM {
         NDArray crossBias = extendedMask(enc.attentionMask());
         for (int i = 0; i < config.numDecoderLayers(); i++) {
             String b = "decoder.block." + i + ".layer.";
-            NDArray normed = norm(h, b + "0.layer_norm.weight");
-            h = h.add(dropout(attention(ctx, b + "0.SelfAttention", normed, normed, selfBias, cache, i), ctx));
-            normed = norm(h, b + "1.layer_norm.weight");
-            h = h.add(dropout(crossAttention(ctx, b + "1.EncDecAttention", normed, enc.hidden(), crossBias, cache, i), ctx));
-            h = h.add(dropout(feedForward(ctx, b + "2.DenseReluDense", norm(h, b + "2.layer_norm.weight")), ctx));
+            int layer = i;
+            NDArray in = h;
+            h = inScope(ctx, cache, layer, new NDArray[] {in, enc.hidden()}, c -> {
+                NDArray normed = norm(in, b + "0.layer_norm.weight");
+                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, selfBias, cache, layer), c));
+                normed = norm(x, b + "1.layer_norm.weight");
+                x = x.add(dropout(crossAttention(c, b + "1.EncDecAttention", normed, enc.hidden(), crossBias, cache, layer), c));
+                return x.add(dropout(feedForward(c, b + "2.DenseReluDense", norm(x, b + "2.layer_norm.weight")), c));
+            });
+            in.close();
         }
         if (cache != null) {
             cache.advance(t);
@@ -143,6 +151,32 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     // ---------------------------------------------------------------- layers
+
+    /**
+     * Runs one block in a child NDManager so that its intermediates (scores, probabilities, activations: the bulk
+     * of the memory) are freed as soon as the block ends instead of at the end of the step; autograd keeps its own
+     * references to what backward needs. Only the block output (and the layer's new cache entries) survive.
+     */
+    private static NDArray inScope(ForwardContext ctx, DecoderCache cache, int layer, NDArray[] inputs,
+            java.util.function.Function<ForwardContext, NDArray> block) {
+        NDManager outer = ctx.manager();
+        try (NDManager scope = outer.newSubManager()) {
+            for (NDArray in : inputs) {
+                in.tempAttach(scope); // results of ops on the inputs land in the scope
+            }
+            NDArray out = block.apply(ctx.withManager(scope));
+            out.attach(outer);
+            if (cache != null) {
+                for (NDArray a : new NDArray[] {cache.selfKey(layer), cache.selfValue(layer), cache.crossKey(layer),
+                        cache.crossValue(layer)}) {
+                    if (a != null && a.getManager() == scope) {
+                        a.attach(outer);
+                    }
+                }
+            }
+            return out;
+        }
+    }
 
     /** The frozen projection of module {@code module} plus the adapter hook's delta. */
     private NDArray linear(ForwardContext ctx, String module, NDArray x, String weightName) {
@@ -217,7 +251,8 @@ public final class T5Model implements Seq2SeqLM {
 
     /** softmax(q·kᵀ + bias)·v over heads, then the output projection. T5 does not scale the scores. */
     private NDArray attend(ForwardContext ctx, String p, NDArray q, NDArray k, NDArray v, NDArray bias) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(bias);
+        // In place: the matmul output is fresh and not needed by backward; saves a [B, H, Tq, Tk] allocation.
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).addi(bias);
         NDArray probs = dropout(scores.softmax(-1), ctx);
         NDArray out = probs.matMul(v);
         Shape s = out.getShape();

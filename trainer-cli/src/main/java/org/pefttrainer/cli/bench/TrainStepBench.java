@@ -1,0 +1,122 @@
+package org.pefttrainer.cli.bench;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.model.t5.T5Config;
+import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.core.train.LrSchedule;
+import org.pefttrainer.core.train.TrainBatch;
+import org.pefttrainer.core.train.TrainProgress;
+import org.pefttrainer.core.train.Trainable;
+import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.core.train.TrainerSettings;
+import org.pefttrainer.peft.lora.LoraConfig;
+import org.pefttrainer.peft.lora.LoraModel;
+import org.pefttrainer.peft.lora.TargetModules;
+import org.pefttrainer.recipes.AdapterTrainable;
+import org.pefttrainer.recipes.FullModelTrainable;
+
+/**
+ * One training-step configuration through the real {@link Trainer} loop, timed per optimizer update: the same
+ * setting as tools/reference/bench_train_step.py (random weights of a config's shape, random ids with no padding,
+ * train mode, LoRA r=8 alpha=32 dropout 0.05 on q,v or every weight, AdamW). Runs in its own JVM (started by
+ * {@code peft bench train-step}) so that each mode's peak RSS is its own; prints one JSON line.
+ *
+ * <p>Arguments: {@code CONFIG_JSON MODE(lora|full) BATCH SRC TGT WARMUP STEPS}.
+ */
+public final class TrainStepBench {
+    private TrainStepBench() {}
+
+    public static void main(String[] a) throws Exception {
+        Path configJson = Path.of(a[0]);
+        String mode = a[1];
+        int batch = Integer.parseInt(a[2]);
+        int src = Integer.parseInt(a[3]);
+        int tgt = Integer.parseInt(a[4]);
+        int warmup = Integer.parseInt(a[5]);
+        int steps = Integer.parseInt(a[6]);
+        T5Config c = T5Config.fromFile(configJson);
+        Path runDir = Files.createTempDirectory("bench-train-step");
+        try (NDManager root = NDManager.newBaseManager()) {
+            T5Model model = BenchModels.randomT5(c, root.newSubManager(), 0);
+            double rssModel = BenchModels.rssMib();
+            Trainable trainable;
+            if (mode.equals("lora")) {
+                LoraConfig lc = LoraConfig.builder().r(8).loraAlpha(32).loraDropout(0.05)
+                        .targetModules(TargetModules.names("q", "v")).build();
+                trainable = new AdapterTrainable(LoraModel.create(model, lc, 0, root), "LoRA r=8 on q,v");
+            } else {
+                trainable = new FullModelTrainable(model, null);
+            }
+            Random rng = new Random(0);
+            long[][] ids = new long[batch][src];
+            long[][] mask = new long[batch][src];
+            long[][] labels = new long[batch][tgt];
+            long[][] dec = new long[batch][tgt];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < src; i++) {
+                    ids[b][i] = 2 + rng.nextInt(c.vocabSize() - 2);
+                    mask[b][i] = 1;
+                }
+                for (int i = 0; i < tgt; i++) {
+                    labels[b][i] = 2 + rng.nextInt(c.vocabSize() - 2);
+                }
+                dec[b][0] = c.decoderStartTokenId();
+                System.arraycopy(labels[b], 0, dec[b], 1, tgt - 1);
+            }
+            TrainBatch tb = new TrainBatch(ids, mask, dec, labels, List.of());
+            int total = warmup + steps;
+            List<TrainBatch> all = Collections.nCopies(total, tb);
+            List<Long> stamps = new ArrayList<>();
+            double[] lastLoss = {Double.NaN};
+            TrainProgress timer = new TrainProgress() {
+                @Override
+                public void start(long totalSteps, long doneSteps) {
+                    stamps.add(System.nanoTime());
+                }
+
+                @Override
+                public void step(long doneSteps, double loss, double lr, double tps) {
+                    stamps.add(System.nanoTime());
+                    lastLoss[0] = loss;
+                }
+
+                @Override
+                public void message(String line) {}
+
+                @Override
+                public void close() {}
+            };
+            TrainerSettings s = new TrainerSettings(1, total, 1, 0.0, 1e-4, 0.01, 0.9, 0.999, 1e-8,
+                    LrSchedule.Kind.CONSTANT, 0, 0, 1e-4, 0, 1_000_000, false, 0,
+                    TrainerSettings.NonfinitePolicy.STOP, 0, null, 0);
+            new Trainer(s, model, trainable, e -> all, runDir, List.of(), timer, null).train(false);
+            double seconds = (stamps.get(total) - stamps.get(warmup)) / 1e9;
+            long tokensPerStep = (long) batch * (src + tgt);
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("impl", "peft-trainer (DJL " + ai.djl.engine.Engine.getInstance().getVersion() + ")");
+            out.put("mode", mode);
+            out.put("batch", batch).put("src", src).put("tgt", tgt);
+            out.put("warmup_steps", warmup).put("timed_steps", steps);
+            out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            out.put("seconds_per_step", seconds / steps);
+            out.put("tokens_per_s", tokensPerStep * steps / seconds);
+            out.put("peak_rss_mib", BenchModels.peakRssMib());
+            out.put("rss_after_model_mib", rssModel);
+            out.put("trainable_params", trainable.parameterCount());
+            out.put("total_params", model.weights().parameterCount());
+            out.put("last_loss", lastLoss[0]);
+            System.out.println(Json.compact(out));
+        } finally {
+            AtomicFiles.deleteRecursively(runDir);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.pefttrainer.recipes;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.pefttrainer.core.config.LoadedConfig;
+import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.core.data.Example;
+import org.pefttrainer.core.data.PromptTemplate;
+import org.pefttrainer.core.generate.GenerationConfig;
+import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.eval.evaluate.EvalOutput;
+import org.pefttrainer.eval.evaluate.EvalResult;
+import org.pefttrainer.eval.evaluate.Evaluator;
+import org.pefttrainer.eval.rouge.ConfidenceInterval;
+import org.pefttrainer.eval.rouge.RougeType;
+import org.pefttrainer.peft.adapter.Adapter;
+
+/**
+ * {@code peft eval}: generates summaries for a dataset split with the base model (and the adapter in {@code adapter},
+ * if any), scores them with ROUGE, and writes predictions.jsonl and rouge.json.
+ */
+public final class EvaluateRecipe {
+    private EvaluateRecipe() {}
+
+    public static EvalResult run(LoadedConfig lc, Path outDir, PrintStream out) {
+        TrainerConfig cfg = lc.settings();
+        try (ModelSession session = ModelSession.open(cfg)) {
+            Adapter adapter = cfg.adapter().map(p -> Adapter.load(p, session.model(), session.root())).orElse(null);
+            try {
+                List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
+                GenerationConfig decoding = Decoding.from(cfg.generation(), session.folder());
+                Evaluator evaluator = new Evaluator(session.model(), session.tokenizer(),
+                        PromptTemplate.of(cfg.data().promptTemplate()), new Evaluator.Settings(
+                                cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding, cfg.eval().useStemmer(),
+                                RougeEpochListener.bootstrap(cfg)));
+                out.printf(Locale.ROOT, "evaluating %s on %,d examples of %s (%s) with %s decoding%s%n",
+                        session.folder().dir(), examples.size(), cfg.data().path(), cfg.data().split(),
+                        decoding.strategy().name().toLowerCase(Locale.ROOT),
+                        adapter == null ? "" : ", adapter " + cfg.adapter().get());
+                EvalResult r;
+                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(examples.size())
+                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO).build()) {
+                    r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
+                            adapter == null ? null : adapter.encoderInputHook(), bar::stepTo);
+                }
+                ObjectNode about = Json.MAPPER.createObjectNode();
+                about.put("model", session.folder().dir().toString());
+                about.put("adapter", cfg.adapter().map(Path::toString).orElse(null));
+                about.put("dataset", cfg.data().path().toString());
+                about.put("split", cfg.data().split());
+                about.put("references", cfg.data().references());
+                about.set("generation", Json.MAPPER.valueToTree(decoding));
+                about.put("prompt_template", cfg.data().promptTemplate());
+                about.put("max_source_length", cfg.data().maxSourceLength());
+                EvalOutput.write(outDir, r, cfg.eval().useStemmer(), about);
+                AtomicFiles.writeString(outDir.resolve(FinetuneRecipe.SAVED_CONFIG), lc.rendered());
+                printSummary(r, out);
+                out.printf(Locale.ROOT, "%d examples in %.1fs (%.2f examples/s, %.1f generated tokens/s). Wrote %s and %s%n",
+                        examples.size(), r.seconds(), examples.size() / r.seconds(), r.generatedTokens() / r.seconds(),
+                        outDir.resolve(EvalOutput.PREDICTIONS), outDir.resolve(EvalOutput.ROUGE));
+                return r;
+            } finally {
+                if (adapter != null) {
+                    adapter.close();
+                }
+            }
+        }
+    }
+
+    static void printSummary(EvalResult r, PrintStream out) {
+        var b = r.summary().bootstrap();
+        out.printf(Locale.ROOT, "%-10s %9s %9s %9s   (F-measure; %s%% bootstrap interval, %d resamples)%n", "ROUGE",
+                "mean", "low", "high", trim(100 * b.confidence()), b.resamples());
+        for (RougeType t : RougeType.values()) {
+            ConfidenceInterval ci = r.summary().interval().get(t);
+            out.printf(Locale.ROOT, "%-10s %9.4f %9.4f %9.4f%n", t.key(), r.meanF(t), ci.low().fmeasure(),
+                    ci.high().fmeasure());
+        }
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}
