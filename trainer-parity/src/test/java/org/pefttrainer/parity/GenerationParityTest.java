@@ -1,0 +1,150 @@
+package org.pefttrainer.parity;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.pefttrainer.core.generate.GeneratedSequence;
+import org.pefttrainer.core.generate.GenerationConfig;
+import org.pefttrainer.core.generate.GenerationConfig.EarlyStopping;
+import org.pefttrainer.core.generate.GenerationResult;
+import org.pefttrainer.core.generate.Generator;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.peft.adapter.Adapter;
+
+/**
+ * transformers 4.33.2's generate() (greedy and beam search) on the base models, with a LoRA adapter and with a
+ * prompt-tuning adapter: our Generator produces the same ids, and beam search the same sequences_scores to 1e-4.
+ */
+class GenerationParityTest {
+    /** Beam scores are sums of fp32 log-probabilities over up to 12 steps, divided by a length power. */
+    private static final Tolerance BEAM_SCORE = Tolerance.absolute(1e-4);
+
+    private static final ParityReport REPORT = new ParityReport("generate");
+    private static NDManager manager;
+
+    @BeforeAll
+    static void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        REPORT.log();
+        manager.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> generationMatchesTransformers() {
+        return Fixtures.tests(Fixtures.GENERATE, this::check);
+    }
+
+    private void check(JsonNode kase) {
+        String id = Fixtures.id(kase);
+        assertEquals("eval", kase.get("mode").asText(), id);
+        JsonNode settings = kase.get("settings");
+        JsonNode out = Fixtures.json(kase.get("outputs").asText());
+        long[][] expected = Fixtures.longMatrix(out.get("sequences"));
+        assertArrayEquals(expected, Fixtures.longMatrix(kase.get("sequences")), id + ": manifest copy of sequences");
+        Inputs in = Fixtures.inputs(kase);
+        try (NDManager m = manager.newSubManager()) {
+            T5Model model = Fixtures.loadModel(kase, m);
+            assertEquals(settings.get("decoder_start_token_id").asInt(), model.decoderStartTokenId(), id);
+            assertEquals(settings.get("eos_token_id").asInt(), model.eosTokenId(), id);
+            assertEquals(settings.get("pad_token_id").asInt(), model.padTokenId(), id);
+            // try-with-resources skips a null resource: the base-model cases have no adapter
+            try (Adapter adapter = kase.get("adapter_dir").isNull() ? null
+                    : Adapter.load(Fixtures.path(kase, "adapter_dir"), model, m)) {
+                ForwardContext ctx = ForwardContext.inference(m);
+                if (adapter != null) {
+                    ctx = adapter.attach(ctx);
+                }
+                GenerationResult result = new Generator(model).generate(ctx, in.inputIds(m), in.attentionMask(m),
+                        config(id, settings));
+                assertEquals(expected.length, result.rows().size(), id + " rows");
+                float[] scores = new float[expected.length];
+                for (int r = 0; r < expected.length; r++) {
+                    assertEquals(1, result.rows().get(r).size(), id + " row " + r + " sequences");
+                    GeneratedSequence ours = result.best(r);
+                    long[] want = generatedPart(id + " row " + r, expected[r], model.decoderStartTokenId(),
+                            model.eosTokenId(), model.padTokenId());
+                    String where = id + " row " + r;
+                    assertArrayEquals(want, ours.tokens(), () -> where + ": ours " + Arrays.toString(ours.tokens())
+                            + ", transformers " + Arrays.toString(want));
+                    scores[r] = (float) ours.score();
+                }
+                REPORT.recordExact(id, "ids of " + expected.length + " rows");
+                JsonNode refScores = out.get("sequences_scores");
+                if (refScores != null) {
+                    float[] ref = new float[refScores.size()];
+                    for (int r = 0; r < ref.length; r++) {
+                        ref[r] = refScores.get(r).floatValue();
+                    }
+                    REPORT.check(id, "sequences_scores", new RefTensor("sequences_scores", new long[] {ref.length}, ref),
+                            scores, BEAM_SCORE);
+                } else {
+                    for (int r = 0; r < scores.length; r++) {
+                        assertTrue(Float.isNaN(scores[r]), id + " row " + r + ": greedy search has no sequence score");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A row of transformers' output without its leading decoder start token and, when it finished, without the
+     * padding after its EOS (a row that did not finish ran to the longest length, so it has no padding).
+     */
+    static long[] generatedPart(String where, long[] row, int start, int eos, int pad) {
+        assertEquals(start, row[0], where + ": leading decoder start token");
+        int end = row.length;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] == eos) {
+                end = i + 1;
+                break;
+            }
+        }
+        for (int i = end; i < row.length; i++) {
+            assertEquals(pad, row[i], where + ": padding after EOS at " + i);
+        }
+        return Arrays.copyOfRange(row, 1, end);
+    }
+
+    /** The case's generate() keyword arguments as our settings; a keyword this test does not know fails the case. */
+    static GenerationConfig config(String id, JsonNode settings) {
+        GenerationConfig.Builder b = GenerationConfig.builder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = settings.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            switch (e.getKey()) {
+                case "max_new_tokens" -> b.maxNewTokens(v.asInt());
+                case "num_beams" -> b.numBeams(v.asInt());
+                case "do_sample" -> {
+                    assertTrue(v.isBoolean() && !v.asBoolean(), id + ": sampling cannot be compared id for id");
+                    b.doSample(false);
+                }
+                case "length_penalty" -> b.lengthPenalty(v.asDouble());
+                case "no_repeat_ngram_size" -> b.noRepeatNgramSize(v.asInt());
+                case "num_return_sequences" -> b.numReturnSequences(v.asInt());
+                case "early_stopping" -> b.earlyStopping(v.isTextual() && v.asText().equals("never")
+                        ? EarlyStopping.NEVER : v.asBoolean() ? EarlyStopping.AT_NUM_BEAMS : EarlyStopping.HEURISTIC);
+                // checked against the model's config by the caller
+                case "decoder_start_token_id", "eos_token_id", "pad_token_id" -> { }
+                default -> fail(id + ": generate() setting '" + e.getKey() + "' is not mapped by this test");
+            }
+        }
+        return b.build();
+    }
+}
