@@ -49,6 +49,10 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", description = "torch threads for both sides; 0 = all cores.") int threads;
 
+    @Option(names = "--reference-hugetlb",
+            description = "Also run the reference with glibc.malloc.hugetlb=1, the allocator setting ./peft uses.")
+    boolean referenceHugetlb;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(config)) {
@@ -71,27 +75,38 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
             JsonNode ours = run(javaCommand(mode, t), Map.of());
             System.out.println(Json.compact(ours));
             JsonNode ref = null;
+            JsonNode refHuge = null;
             if (reference) {
-                System.err.printf("%s: transformers + PEFT ...%n", mode);
-                ref = run(List.of(python, script.toString(), "--config", config.toString(), "--batch", "" + batch,
+                List<String> cmd = List.of(python, script.toString(), "--config", config.toString(), "--batch", "" + batch,
                         "--src", "" + src, "--tgt", "" + tgt, "--mode", mode, "--steps", "" + steps, "--warmup",
-                        "" + warmup, "--threads", "" + t), Map.of("PYTHONPATH", referenceSite));
+                        "" + warmup, "--threads", "" + t);
+                // The reference runs as a user would run it: without the allocator setting ./peft adds.
+                String userTunables = System.getenv().getOrDefault("PEFT_USER_GLIBC_TUNABLES", "");
+                System.err.printf("%s: transformers + PEFT ...%n", mode);
+                ref = run(cmd, Map.of("PYTHONPATH", referenceSite, "GLIBC_TUNABLES", userTunables));
                 System.out.println(Json.compact(ref));
+                if (referenceHugetlb) {
+                    System.err.printf("%s: transformers + PEFT with glibc.malloc.hugetlb=1 ...%n", mode);
+                    refHuge = run(cmd, Map.of("PYTHONPATH", referenceSite, "GLIBC_TUNABLES",
+                            (userTunables.isEmpty() ? "" : userTunables + ":") + "glibc.malloc.hugetlb=1"));
+                    System.out.println(Json.compact(refHuge));
+                }
             }
-            results.put(mode, new JsonNode[] {ours, ref});
+            results.put(mode, new JsonNode[] {ours, ref, refHuge});
         }
         System.out.printf(Locale.ROOT, "%n%s, batch %d x (%d + %d) tokens, %d timed steps after %d warm-up, %d threads%n",
                 config, batch, src, tgt, steps, warmup, t);
-        System.out.printf(Locale.ROOT, "%-5s %14s %14s %7s %14s %14s %14s%n", "mode", "ours tok/s", "ref tok/s", "ratio",
-                "ours s/step", "ours peak MiB", "ref peak MiB");
+        System.out.printf(Locale.ROOT, "%-5s %14s %14s %7s %14s %14s %14s %18s%n", "mode", "ours tok/s", "ref tok/s", "ratio",
+                "ours s/step", "ours peak MiB", "ref peak MiB", "ref+hugetlb tok/s");
         for (var e : results.entrySet()) {
             JsonNode o = e.getValue()[0];
             JsonNode r = e.getValue()[1];
-            System.out.printf(Locale.ROOT, "%-5s %14.1f %14s %7s %14.2f %14.0f %14s%n", e.getKey(),
+            System.out.printf(Locale.ROOT, "%-5s %14.1f %14s %7s %14.2f %14.0f %14s %18s%n", e.getKey(),
                     o.get("tokens_per_s").asDouble(), r == null ? "-" : String.format(Locale.ROOT, "%.1f", r.get("tokens_per_s").asDouble()),
                     r == null ? "-" : String.format(Locale.ROOT, "%.2fx", o.get("tokens_per_s").asDouble() / r.get("tokens_per_s").asDouble()),
                     o.get("seconds_per_step").asDouble(), o.get("peak_rss_mib").asDouble(),
-                    r == null ? "-" : String.format(Locale.ROOT, "%.0f", r.get("peak_rss_mib").asDouble()));
+                    r == null ? "-" : String.format(Locale.ROOT, "%.0f", r.get("peak_rss_mib").asDouble()),
+                    e.getValue()[2] == null ? "-" : String.format(Locale.ROOT, "%.1f", e.getValue()[2].get("tokens_per_s").asDouble()));
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package org.pefttrainer.core.model;
 
 import ai.djl.ndarray.NDManager;
+import org.pefttrainer.core.tensor.DropoutMasks;
 
 /**
  * What one forward call needs besides its inputs: the manager that owns its intermediate arrays (a per-step child
@@ -13,18 +14,20 @@ public final class ForwardContext {
     private final LinearHook linearHook;
     private final EncoderInputHook encoderInputHook;
     private final int rowRepeat;
+    private final DropoutMasks dropoutMasks;
 
     public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, EncoderInputHook encoderInputHook) {
-        this(manager, training, linearHook, encoderInputHook, 1);
+        this(manager, training, linearHook, encoderInputHook, 1, null);
     }
 
     private ForwardContext(NDManager manager, boolean training, LinearHook linearHook,
-            EncoderInputHook encoderInputHook, int rowRepeat) {
+            EncoderInputHook encoderInputHook, int rowRepeat, DropoutMasks dropoutMasks) {
         this.manager = manager;
         this.training = training;
         this.linearHook = linearHook;
         this.encoderInputHook = encoderInputHook;
         this.rowRepeat = rowRepeat;
+        this.dropoutMasks = dropoutMasks;
     }
 
     public static ForwardContext inference(NDManager manager) {
@@ -57,15 +60,28 @@ public final class ForwardContext {
     }
 
     public ForwardContext withHooks(LinearHook linear, EncoderInputHook encoderInput) {
-        return new ForwardContext(manager, training, linear, encoderInput, rowRepeat);
+        return new ForwardContext(manager, training, linear, encoderInput, rowRepeat, dropoutMasks);
     }
 
     public ForwardContext withManager(NDManager m) {
-        return new ForwardContext(m, training, linearHook, encoderInputHook, rowRepeat);
+        return new ForwardContext(m, training, linearHook, encoderInputHook, rowRepeat, dropoutMasks);
     }
 
     /** The same context for a batch whose rows were each repeated {@code factor} times consecutively. */
     public ForwardContext withRowRepeat(int factor) {
-        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat * factor);
+        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat * factor, dropoutMasks);
+    }
+
+    /**
+     * Where training-mode dropout draws its masks: a seeded Java generator (deterministic per forward call, see
+     * {@link DropoutMasks}), or null for torch's own dropout RNG.
+     */
+    public DropoutMasks dropoutMasks() {
+        return dropoutMasks;
+    }
+
+    /** The same context drawing dropout masks from a generator seeded with {@code seed}. */
+    public ForwardContext withDropoutSeed(long seed) {
+        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat, new DropoutMasks(seed));
     }
 }

@@ -274,12 +274,15 @@ public final class Trainer {
         double lossSum = 0;
         long tokens = 0;
         NDManager root = params.values().iterator().next().getManager();
+        int microIndex = 0;
         try (NDManager stepManager = root.newSubManager()) {
             for (TrainBatch batch : group) {
                 try (NDManager micro = stepManager.newSubManager();
                         GradientCollector collector = engine.newGradientCollector()) {
+                    // Dropout masks are a function of (seed, update, micro-batch): resumed runs draw the same ones.
                     ForwardContext ctx = new ForwardContext(micro, true, trainable.linearHook(),
-                            trainable.encoderInputHook());
+                            trainable.encoderInputHook()).withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L
+                                    + (long) step * 1_000_003L + microIndex++);
                     NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
                     NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
                     NDArray decIds = NdArrays.fromLong2d(micro, batch.decoderInputIds());

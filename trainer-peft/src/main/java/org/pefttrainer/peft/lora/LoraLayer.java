@@ -1,6 +1,7 @@
 package org.pefttrainer.peft.lora;
 
 import ai.djl.ndarray.NDArray;
+import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.tensor.Ops;
 
 /**
@@ -25,7 +26,15 @@ public final class LoraLayer {
 
     /** The update for activations {@code x} [..., in]; the result belongs to x's manager. */
     public NDArray delta(NDArray x, boolean training) {
-        NDArray h = Ops.dropout(x, dropout, training);
+        return project(Ops.dropout(x, dropout, training));
+    }
+
+    /** The update in a forward call: dropout (training only) draws from the call's mask generator when it has one. */
+    public NDArray delta(NDArray x, ForwardContext ctx) {
+        return project(Ops.dropout(x, dropout, ctx));
+    }
+
+    private NDArray project(NDArray h) {
         // Ops.mul keeps the scalar in torch-owned memory: autograd holds it until backward (see Ops).
         return Ops.mul(Ops.linear(Ops.linear(h, loraA), loraB), scaling);
     }

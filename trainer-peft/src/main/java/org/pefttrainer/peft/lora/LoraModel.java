@@ -101,7 +101,7 @@ public final class LoraModel implements Adapter, LinearHook {
     @Override
     public NDArray delta(String module, NDArray x, ForwardContext ctx) {
         LoraLayer layer = layers.get(module);
-        return layer == null ? null : layer.delta(x, ctx.training());
+        return layer == null ? null : layer.delta(x, ctx);
     }
 
     /** The wrapped modules' layers in model order (unmodifiable). */

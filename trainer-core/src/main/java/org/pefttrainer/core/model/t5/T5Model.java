@@ -200,7 +200,12 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     private NDArray dropout(NDArray x, ForwardContext ctx) {
-        return Ops.dropout(x, config.dropoutRate(), ctx.training());
+        return Ops.dropout(x, config.dropoutRate(), ctx);
+    }
+
+    /** Whether dropout masks come from the context's generator, so the rescale can move past a linear map. */
+    private boolean foldedDropout(ForwardContext ctx) {
+        return ctx.training() && config.dropoutRate() > 0 && ctx.dropoutMasks() != null;
     }
 
     private NDArray feedForward(ForwardContext ctx, String p, NDArray x) {
@@ -210,6 +215,12 @@ public final class T5Model implements Seq2SeqLM {
             hidden = gate.mul(linear(ctx, p + ".wi_1", x));
         } else {
             hidden = Ops.activation(config.denseActFn(), linear(ctx, p + ".wi", x));
+        }
+        if (foldedDropout(ctx)) {
+            // wo is linear (adapter deltas too), so the 1/(1-p) rescale is applied to its d_model-wide output
+            // rather than to the d_ff-wide hidden state.
+            NDArray out = linear(ctx, p + ".wo", Ops.dropoutUnscaled(hidden, config.dropoutRate(), ctx));
+            return Ops.mul(out, 1.0 / (1.0 - config.dropoutRate()));
         }
         return linear(ctx, p + ".wo", dropout(hidden, ctx));
     }
@@ -253,8 +264,14 @@ public final class T5Model implements Seq2SeqLM {
     private NDArray attend(ForwardContext ctx, String p, NDArray q, NDArray k, NDArray v, NDArray bias) {
         // In place: the matmul output is fresh and not needed by backward; saves a [B, H, Tq, Tk] allocation.
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).addi(bias);
-        NDArray probs = dropout(scores.softmax(-1), ctx);
-        NDArray out = probs.matMul(v);
+        NDArray probs = scores.softmax(-1);
+        NDArray out;
+        if (foldedDropout(ctx)) {
+            // Dropout on the [B, H, Tq, Tk] probabilities; the rescale goes on the much smaller [B, H, Tq, D] output.
+            out = Ops.mul(Ops.dropoutUnscaled(probs, config.dropoutRate(), ctx).matMul(v), 1.0 / (1.0 - config.dropoutRate()));
+        } else {
+            out = dropout(probs, ctx).matMul(v);
+        }
         Shape s = out.getShape();
         NDArray merged = out.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), (long) config.innerDim());
         return linear(ctx, p + ".o", merged);
