@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5-family models on DJL.",
         subcommands = {
             TrainCommand.class,
+            MergeCommand.class,
             InitModelCommand.class,
             InspectCommand.class,
             RougeCommand.class,

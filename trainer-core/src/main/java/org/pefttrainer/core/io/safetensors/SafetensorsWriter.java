@@ -149,8 +149,15 @@ public final class SafetensorsWriter {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
             writeAll(ch, len);
             writeAll(ch, ByteBuffer.wrap(header));
+            // One staging buffer for the whole file, grown to the largest tensor: direct buffers are freed only by
+            // the garbage collector, so one per tensor would hold native memory of many tensors at once.
+            ByteBuffer staging = null;
             for (Entry e : entries) {
-                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(e.bytes)).order(ByteOrder.LITTLE_ENDIAN);
+                int n = Math.toIntExact(e.bytes);
+                if (staging == null || staging.capacity() < n) {
+                    staging = ByteBuffer.allocateDirect(n).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                ByteBuffer buf = staging.clear().limit(n).slice().order(ByteOrder.LITTLE_ENDIAN);
                 e.data.fill(buf);
                 buf.clear();
                 writeAll(ch, buf);
