@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             MergeCommand.class,
+            GenerateCommand.class,
+            ServeCommand.class,
             InitModelCommand.class,
             InspectCommand.class,
             RougeCommand.class,
