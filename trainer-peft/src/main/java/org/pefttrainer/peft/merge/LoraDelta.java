@@ -49,6 +49,46 @@ public final class LoraDelta {
         return delta;
     }
 
+    /**
+     * {@code weight += sign · scaling·B·A} in place, row by row, without materialising ΔW: the same fp32 values as
+     * {@link #add}/{@link #subtract} with {@link #of}, for merging large tensors without a second copy.
+     */
+    public static void addTo(float[] weight, LoraWeights.Matrices m, double scaling, boolean fanInFanOut,
+            boolean subtract) {
+        int r = m.r();
+        int in = m.in();
+        int out = m.out();
+        if (weight.length != out * in) {
+            throw new IllegalArgumentException("weight has " + weight.length + " values, ΔW " + out * in);
+        }
+        float[] a = m.a();
+        float[] b = m.b();
+        float s = (float) scaling;
+        double[] row = new double[in];
+        for (int o = 0; o < out; o++) {
+            java.util.Arrays.fill(row, 0.0);
+            for (int k = 0; k < r; k++) {
+                double bok = b[o * r + k];
+                if (bok == 0) {
+                    continue;
+                }
+                int base = k * in;
+                for (int i = 0; i < in; i++) {
+                    row[i] += bok * a[base + i];
+                }
+            }
+            for (int i = 0; i < in; i++) {
+                float v = (float) row[i] * s;
+                int idx = fanInFanOut ? i * out + o : o * in + i;
+                if (subtract) {
+                    weight[idx] -= v;
+                } else {
+                    weight[idx] += v;
+                }
+            }
+        }
+    }
+
     /** {@code weight += delta} (fp32). */
     public static void add(float[] weight, float[] delta) {
         check(weight, delta);

@@ -69,12 +69,11 @@ public final class LoraMerger {
      * are returned unchanged. Non-finite results are a {@link UserException} naming the tensor.
      */
     public float[] merge(String weightName, float[] values) {
-        float[] delta = delta(weightName);
-        if (delta == null) {
+        String module = moduleByWeight.get(weightName);
+        if (module == null) {
             return values;
         }
-        checkSize(weightName, values, delta);
-        LoraDelta.add(values, delta);
+        addUpdate(weightName, module, values, false);
         int bad = LoraDelta.firstNonFinite(values);
         if (bad >= 0) {
             throw new UserException("merging adapter '" + adapter.name() + "' into '" + weightName + "' gives "
@@ -86,19 +85,19 @@ public final class LoraMerger {
 
     /** Removes the update from merged {@code values} in place (PEFT's unmerge) and returns them. */
     public float[] unmerge(String weightName, float[] values) {
-        float[] delta = delta(weightName);
-        if (delta == null) {
-            return values;
+        String module = moduleByWeight.get(weightName);
+        if (module != null) {
+            addUpdate(weightName, module, values, true);
         }
-        checkSize(weightName, values, delta);
-        LoraDelta.subtract(values, delta);
         return values;
     }
 
-    private static void checkSize(String weightName, float[] values, float[] delta) {
-        if (values.length != delta.length) {
+    private void addUpdate(String weightName, String module, float[] values, boolean subtract) {
+        LoraWeights.Matrices m = adapter.modules().get(module);
+        if (values.length != m.out() * m.in()) {
             throw new IllegalArgumentException("'" + weightName + "' has " + values.length + " values, the LoRA update "
-                    + delta.length);
+                    + m.out() * m.in());
         }
+        LoraDelta.addTo(values, m, adapter.scaling(), adapter.config().fanInFanOut(), subtract);
     }
 }

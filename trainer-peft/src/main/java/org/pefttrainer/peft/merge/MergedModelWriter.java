@@ -18,6 +18,7 @@ import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
 
 /**
@@ -26,9 +27,10 @@ import org.pefttrainer.core.io.safetensors.TensorInfo;
  * model.safetensors.index.json above {@code maxShardBytes}; config.json (torch_dtype set to the output dtype) and
  * every other file of the base folder (tokenizer files, generation_config.json, ...) copied.
  *
- * <p>Streaming: tensors are read one at a time from the memory-mapped base checkpoint, merged as fp32 arrays, encoded
- * to the output dtype (16-bit types round to nearest-even from fp32) and written, so memory holds about one tensor
- * at a time plus the adapter, never the model. The folder is built under a temporary name and renamed into place at
+ * <p>Streaming: tensors are read one at a time from the memory-mapped base checkpoint (each mapping dropped once
+ * read); targeted ones are merged as fp32 arrays and encoded to the output dtype (16-bit types round to
+ * nearest-even from fp32), untouched ones are copied byte for byte, file to file, when the dtype stays (else converted via fp32).
+ * Memory holds about one tensor at a time plus the adapter, never the model. The folder is built under a temporary name and renamed into place at
  * the end; an existing output folder is replaced only with {@code force}.
  */
 public final class MergedModelWriter {
@@ -73,6 +75,7 @@ public final class MergedModelWriter {
                 }
             }
             List<HfCheckpointWriter.Tensor> tensors = new ArrayList<>();
+            ValueBuffers buffers = new ValueBuffers();
             long bytes = 0;
             for (TensorInfo t : ckpt.tensors().values()) {
                 if (!t.dtype().isFloating()) {
@@ -80,8 +83,15 @@ public final class MergedModelWriter {
                             + t.dtype() + "; merging supports floating-point checkpoints only");
                 }
                 String name = t.name();
-                tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(),
-                        () -> FloatBuffer.wrap(merger.merge(name, ckpt.readAsFloat32(name)))));
+                if (merger.targets(name)) {
+                    tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(),
+                            () -> FloatBuffer.wrap(merger.merge(name, buffers.read(ckpt, t)))));
+                } else {
+                    // Unchanged: its stored bytes are copied when the dtype stays, else it is converted via fp32.
+                    tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(), () -> FloatBuffer.wrap(
+                            buffers.read(ckpt, t)), t.dtype(),
+                            (SafetensorsWriter.ChannelData) target -> ckpt.transferRawBytes(name, target)));
+                }
                 bytes += t.numElements() * dtype.bytes();
             }
             List<String> copied = new ArrayList<>();
@@ -97,6 +107,21 @@ public final class MergedModelWriter {
                 }
             });
             return new Result(out, weightFiles, copied, tensors.size(), merger.targetedWeights(), dtype, bytes);
+        }
+    }
+
+    /**
+     * One fp32 array per tensor size, reused: the writer encodes a tensor before asking for the next, so a tensor's
+     * values can go into the array the previous tensor of that size used. Keeps the heap at a few tensors instead of
+     * a stream of garbage the collector may let grow.
+     */
+    private static final class ValueBuffers {
+        private final java.util.Map<Integer, float[]> bySize = new java.util.HashMap<>();
+
+        float[] read(CheckpointReader ckpt, TensorInfo t) {
+            float[] buf = bySize.computeIfAbsent(Math.toIntExact(t.numElements()), float[]::new);
+            ckpt.readAsFloat32(t.name(), FloatBuffer.wrap(buf));
+            return buf;
         }
     }
 

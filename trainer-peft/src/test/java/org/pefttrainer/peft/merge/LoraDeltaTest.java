@@ -31,6 +31,12 @@ class LoraDeltaTest {
         assertArrayEquals(new float[] {0.5f, 1, 1.5f, 1, 2.5f, 2.5f}, LoraDelta.of(m, 0.5, false));
         // fan_in_fan_out: the base stores W as [in, out], so ΔW is transposed.
         assertArrayEquals(new float[] {0.5f, 1, 1, 2.5f, 1.5f, 2.5f}, LoraDelta.of(m, 0.5, true));
+        // In place, without materialising ΔW: W + ΔW, then back.
+        float[] w = {10, 20, 30, 40, 50, 60};
+        LoraDelta.addTo(w, m, 0.5, true, false);
+        assertArrayEquals(new float[] {10.5f, 21, 31, 42.5f, 51.5f, 62.5f}, w);
+        LoraDelta.addTo(w, m, 0.5, true, true);
+        assertArrayEquals(new float[] {10, 20, 30, 40, 50, 60}, w);
     }
 
     @Test

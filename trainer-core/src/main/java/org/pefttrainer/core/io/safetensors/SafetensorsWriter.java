@@ -34,6 +34,21 @@ public final class SafetensorsWriter {
         void fill(ByteBuffer dst);
     }
 
+    /**
+     * Tensor bytes that write themselves to the file's channel (e.g. a region of another file copied with
+     * FileChannel.transferTo), so no staging buffer of the tensor's size is needed. Must write exactly the tensor's
+     * byte count.
+     */
+    @FunctionalInterface
+    public interface ChannelData extends TensorData {
+        void writeTo(java.nio.channels.WritableByteChannel target) throws IOException;
+
+        @Override
+        default void fill(ByteBuffer dst) {
+            throw new UnsupportedOperationException("channel data is written with writeTo");
+        }
+    }
+
     private record Entry(String name, DType dtype, long[] shape, long bytes, TensorData data) {}
 
     private final List<Entry> entries = new ArrayList<>();
@@ -153,6 +168,15 @@ public final class SafetensorsWriter {
             // the garbage collector, so one per tensor would hold native memory of many tensors at once.
             ByteBuffer staging = null;
             for (Entry e : entries) {
+                if (e.data instanceof ChannelData c) {
+                    long before = ch.position();
+                    c.writeTo(ch);
+                    if (ch.position() - before != e.bytes) {
+                        throw new IOException("tensor '" + e.name + "': wrote " + (ch.position() - before)
+                                + " bytes, expected " + e.bytes);
+                    }
+                    continue;
+                }
                 int n = Math.toIntExact(e.bytes);
                 if (staging == null || staging.capacity() < n) {
                     staging = ByteBuffer.allocateDirect(n).order(ByteOrder.LITTLE_ENDIAN);
