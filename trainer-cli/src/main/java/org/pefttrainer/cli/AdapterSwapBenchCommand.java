@@ -104,12 +104,20 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
                         + " a mixed 8-row batch over %d adapters: %.2f us (its rank-padded matrices are gathered at the"
                         + " first forward, inside the forward times below)%n", activation, count, mixedActivation);
 
-                double none = forwardMs(base, root, i -> null);
-                double same = forwardMs(base, reg, root, i -> "a0");
-                double swapping = forwardMs(base, reg, root, i -> "a" + (i % count));
+                // Round robin over the three modes, so that a changing machine load hits them alike.
+                Forward fwd = new Forward(base, root);
+                for (int i = 0; i < 5; i++) {
+                    fwd.ms(null, null);
+                }
+                double[][] ms = new double[3][forwards];
+                for (int i = 0; i < forwards; i++) {
+                    ms[0][i] = fwd.ms(null, null);
+                    ms[1][i] = fwd.ms(reg, "a0");
+                    ms[2][i] = fwd.ms(reg, "a" + (i % count));
+                }
                 out.printf(Locale.ROOT, "forward (batch 1, 32 source + 8 target tokens): base %.2f ms, same adapter every"
-                        + " call %.2f ms, switching adapter every call %.2f ms (median of %d)%n", none, same, swapping,
-                        forwards);
+                        + " call %.2f ms, switching adapter every call %.2f ms (medians of %d, interleaved)%n",
+                        BenchAdapters.median(ms[0]), BenchAdapters.median(ms[1]), BenchAdapters.median(ms[2]), forwards);
                 long u = System.nanoTime();
                 reg.unload("a0");
                 out.printf(Locale.ROOT, "unload: %.2f ms%n", (System.nanoTime() - u) / 1e6);
@@ -121,26 +129,31 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double forwardMs(T5Model base, NDManager root, java.util.function.IntFunction<String> adapter) {
-        return forwardMs(base, null, root, adapter);
-    }
+    /** One timed teacher-forced forward of a fixed batch-1 input. */
+    private static final class Forward {
+        private final T5Model base;
+        private final NDManager root;
+        private final long[] ids = new long[32];
+        private final long[] mask = new long[32];
+        private final long[] dec;
 
-    private double forwardMs(T5Model base, AdapterRegistry reg, NDManager root,
-            java.util.function.IntFunction<String> adapter) {
-        Random rnd = new Random(1);
-        long[] ids = new long[32];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 3 + rnd.nextInt(Math.min(base.vocabSize(), 30000) - 3);
+        Forward(T5Model base, NDManager root) {
+            this.base = base;
+            this.root = root;
+            Random rnd = new Random(1);
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = 3 + rnd.nextInt(Math.min(base.vocabSize(), 30000) - 3);
+            }
+            Arrays.fill(mask, 1);
+            dec = Arrays.copyOf(ids, 8);
         }
-        long[] mask = new long[32];
-        Arrays.fill(mask, 1);
-        long[] dec = Arrays.copyOf(ids, 8);
-        double[] ms = new double[forwards];
-        for (int i = -3; i < forwards; i++) {
+
+        /** Milliseconds, with adapter {@code name} of {@code reg} activated (null: the base alone). */
+        double ms(AdapterRegistry reg, String name) {
             try (NDManager m = root.newSubManager()) {
                 long s = System.nanoTime();
                 ForwardContext ctx = ForwardContext.inference(m);
-                AdapterBatch b = reg == null ? null : reg.batch(adapter.apply(Math.max(i, 0)));
+                AdapterBatch b = reg == null ? null : reg.batch(name);
                 try {
                     if (b != null) {
                         ctx = b.attach(ctx);
@@ -152,11 +165,8 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
                         b.close();
                     }
                 }
-                if (i >= 0) {
-                    ms[i] = (System.nanoTime() - s) / 1e6;
-                }
+                return (System.nanoTime() - s) / 1e6;
             }
         }
-        return BenchAdapters.median(ms);
     }
 }
