@@ -67,15 +67,17 @@ final class InferenceOptions {
             new java.util.TreeMap<>(cfg.serve().adapters()).forEach(out::put);
         }
         cfg.adapter().ifPresent(p -> out.putIfAbsent(p.toAbsolutePath().normalize().getFileName().toString(), p));
+        java.util.Set<String> flagged = new java.util.HashSet<>();
         for (String a : adapters) {
             int eq = a.indexOf('=');
             if (eq <= 0 || eq == a.length() - 1) {
                 throw new UserException("--adapter " + a + ": expected NAME=DIR, e.g. --adapter sql=checkpoints/sql/adapter");
             }
             String name = a.substring(0, eq);
-            if (out.containsKey(name) && adapters.stream().filter(x -> x.startsWith(name + "=")).count() > 1) {
+            if (!flagged.add(name)) {
                 throw new UserException("--adapter " + name + " is given twice");
             }
+            // A flag replaces a config entry of the same name.
             out.put(name, Path.of(a.substring(eq + 1)));
         }
         return out;

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -312,10 +311,5 @@ public final class InferenceServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** For tests and logs: the loaded adapters' names. */
-    public Map<String, AdapterInfo> adaptersLoaded() {
-        return engine.registry().list();
     }
 }

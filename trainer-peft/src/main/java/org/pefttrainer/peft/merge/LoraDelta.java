@@ -5,7 +5,7 @@ import org.pefttrainer.peft.lora.LoraWeights;
 /**
  * The weight update of one LoRA module, {@code ΔW = scaling · B·A}, and adding it to or removing it from a base weight,
  * in fp32 with PEFT 0.13.2's operation order (lora.Linear.get_delta_weight: {@code transpose(B @ A, fan_in_fan_out) *
- * scaling}; merge: {@code W += ΔW}; unmerge: {@code W -= ΔW}). The product B·A is accumulated in double and rounded
+ * scaling}; merge: {@code W += ΔW}; unmerge: {@code W -= ΔW}, see {@link #addTo}). The product B·A is accumulated in double and rounded
  * once to fp32 (torch's fp32 matmul rounds partial sums, so results may differ from PEFT's in the last bit); the
  * scaling is applied in fp32, as torch multiplies an fp32 tensor by a Python float.
  */
@@ -89,22 +89,6 @@ public final class LoraDelta {
         }
     }
 
-    /** {@code weight += delta} (fp32). */
-    public static void add(float[] weight, float[] delta) {
-        check(weight, delta);
-        for (int i = 0; i < weight.length; i++) {
-            weight[i] += delta[i];
-        }
-    }
-
-    /** {@code weight -= delta} (fp32): undoes {@link #add} up to one rounding per element. */
-    public static void subtract(float[] weight, float[] delta) {
-        check(weight, delta);
-        for (int i = 0; i < weight.length; i++) {
-            weight[i] -= delta[i];
-        }
-    }
-
     /** The index of the first NaN or infinite value, or -1. */
     public static int firstNonFinite(float[] values) {
         for (int i = 0; i < values.length; i++) {
@@ -113,11 +97,5 @@ public final class LoraDelta {
             }
         }
         return -1;
-    }
-
-    private static void check(float[] weight, float[] delta) {
-        if (weight.length != delta.length) {
-            throw new IllegalArgumentException("weight has " + weight.length + " values, delta " + delta.length);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package org.pefttrainer.peft.registry;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -58,7 +59,7 @@ final class MixedLoraHook implements LinearHook {
         }
         NDManager m = x.getManager();
         NDArray s = m.create(g.scaling(), new Shape(rows, 1, 1));
-        // Arrays of the batch manager visit the activation's manager so that the products land there.
+        // x comes first: the products belong to its (the step's) manager, not to the batch manager.
         NDArray h = x.matMul(g.aT());
         return h.matMul(g.bT()).mul(s);
     }
@@ -101,8 +102,8 @@ final class MixedLoraHook implements LinearHook {
                 bs.add(p[1]);
                 scaling[r] = (float) l.scaling();
             }
-            NDArray aT = NDArrays.stack(as, scratch);
-            NDArray bT = NDArrays.stack(bs, scratch);
+            NDArray aT = stack(as, scratch);
+            NDArray bT = stack(bs, scratch);
             aT.attach(batchManager);
             bT.attach(batchManager);
             return new Gathered(aT, bT, scaling);
@@ -125,15 +126,10 @@ final class MixedLoraHook implements LinearHook {
         return new NDArray[] {aT, bT};
     }
 
-    /** Small helpers that keep results in a chosen manager. */
-    private static final class NDArrays {
-        private NDArrays() {}
-
-        static NDArray stack(List<NDArray> arrays, NDManager m) {
-            NDList list = new NDList(arrays);
-            NDArray out = ai.djl.ndarray.NDArrays.stack(list);
-            out.attach(m);
-            return out;
-        }
+    /** The arrays stacked along a new first axis, the result in {@code m}. */
+    private static NDArray stack(List<NDArray> arrays, NDManager m) {
+        NDArray out = NDArrays.stack(new NDList(arrays));
+        out.attach(m);
+        return out;
     }
 }
