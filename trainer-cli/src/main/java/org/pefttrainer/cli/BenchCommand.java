@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each sub-command prints its throughput.",
-        subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class})
+        subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class,
+            MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
+            MergeCommand.class,
+            GenerateCommand.class,
+            ServeCommand.class,
             InitModelCommand.class,
             InspectCommand.class,
             RougeCommand.class,
@@ -28,6 +31,8 @@ public final class PeftCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new PeftCli());
+        // "@FILE" means an input file to our commands (generate --input @inputs.txt), not picocli's argument file.
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler(new UserErrorHandler());
         return cl;
     }

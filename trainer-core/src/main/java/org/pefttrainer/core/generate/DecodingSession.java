@@ -43,8 +43,9 @@ final class DecodingSession implements AutoCloseable {
         int batch = (int) inputIds.getShape().get(0);
         this.rows = batch * rowsPerInput;
         this.session = caller.manager().newSubManager();
-        // Generation never trains: no dropout, whatever the caller's context says; adapters' hooks stay in effect.
-        this.ctx = new ForwardContext(session, false, caller.linearHook(), caller.encoderInputHook());
+        // Generation never trains: no dropout, whatever the caller's context says; adapters' hooks (and the caller's
+        // row repeat) stay in effect.
+        this.ctx = caller.withManager(session).withTraining(false);
         try {
             this.encoder = encode(inputIds, attentionMask);
         } catch (RuntimeException e) {
@@ -119,7 +120,8 @@ final class DecodingSession implements AutoCloseable {
             }
             ids = step.create(all, new Shape(rows, length));
         }
-        NDArray logits = model.decode(ctx.withManager(step), encoder, ids, cache);
+        // Decoder rows are input rows repeated rowsPerInput times: per-input-row hooks map row r to r / rowRepeat.
+        NDArray logits = model.decode(ctx.withManager(step).withRowRepeat(rowsPerInput), encoder, ids, cache);
         if (cache != null) {
             moveCache(session);
         }

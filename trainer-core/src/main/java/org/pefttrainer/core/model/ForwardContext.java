@@ -63,6 +63,11 @@ public final class ForwardContext {
         return new ForwardContext(manager, training, linear, encoderInput, rowRepeat, dropoutMasks);
     }
 
+    /** The same context with dropout on ({@code true}) or off; generation always runs with it off. */
+    public ForwardContext withTraining(boolean t) {
+        return new ForwardContext(manager, t, linearHook, encoderInputHook, rowRepeat);
+    }
+
     public ForwardContext withManager(NDManager m) {
         return new ForwardContext(m, training, linearHook, encoderInputHook, rowRepeat, dropoutMasks);
     }

@@ -131,4 +131,37 @@ class GeneratorConsistencyTest {
             }
         }
     }
+
+    /**
+     * Hooks see the expansion: the encoder runs on the input rows (rowRepeat 1), every decoder call on
+     * num_beams (or num_return_sequences) rows per input with rowRepeat equal to that factor, so that a per-input-row
+     * hook maps decoder row i to input row i / rowRepeat.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void decoderCallsCarryTheRowRepeat(int beams) {
+        try (NDManager m = manager.newSubManager()) {
+            T5Model model = GenerationFixtures.load(GenerationFixtures.RELU_TIED, m);
+            int inputs = ids.length;
+            List<int[]> encoderCalls = new ArrayList<>();
+            List<int[]> decoderCalls = new ArrayList<>();
+            org.pefttrainer.core.model.LinearHook probe = (module, x, ctx) -> {
+                int[] seen = {(int) x.getShape().get(0), ctx.rowRepeat()};
+                (module.startsWith("encoder.") ? encoderCalls : decoderCalls).add(seen);
+                return null;
+            };
+            GenerationConfig config = GenerationConfig.builder().maxNewTokens(4).numBeams(beams).build();
+            ForwardContext ctx = ForwardContext.inference(m).withHooks(probe, null);
+            new Generator(model).generate(ctx, GenerationFixtures.array(m, ids), GenerationFixtures.array(m, mask),
+                    config);
+            assertFalse(encoderCalls.isEmpty());
+            assertFalse(decoderCalls.isEmpty());
+            for (int[] c : encoderCalls) {
+                assertArrayEquals(new int[] {inputs, 1}, c, "encoder: input rows, rowRepeat 1");
+            }
+            for (int[] c : decoderCalls) {
+                assertArrayEquals(new int[] {inputs * beams, beams}, c, "decoder: rows and rowRepeat");
+            }
+        }
+    }
 }

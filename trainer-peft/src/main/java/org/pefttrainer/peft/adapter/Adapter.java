@@ -65,7 +65,12 @@ public interface Adapter extends AutoCloseable {
      * {@link org.pefttrainer.core.UserException} naming the file and tensor.
      */
     static Adapter load(Path dir, Seq2SeqLM base, NDManager manager) {
-        return AdapterLoader.load(dir, base, manager);
+        return AdapterLoader.load(dir, base, manager, AdapterLoader.folderName(dir));
+    }
+
+    /** {@link #load(Path, Seq2SeqLM, NDManager)} under the given name instead of the folder's. */
+    static Adapter load(Path dir, Seq2SeqLM base, NDManager manager, String name) {
+        return AdapterLoader.load(dir, base, manager, name);
     }
 
     @Override

@@ -30,10 +30,11 @@ public final class AdapterFolder {
 
     private AdapterFolder() {}
 
+    /** An fp32 tensor as plain values (row-major). */
+    public record FloatTensor(long[] shape, float[] values) {}
+
     /** Writes config and tensors into {@code dir}, built under a temporary name and renamed into place. */
     public static void write(Path dir, AdapterConfig config, Map<String, NDArray> tensors) {
-        refuseForeignFolder(dir);
-        String configText = PythonJson.dumps(config.toJson());
         SafetensorsWriter weights = new SafetensorsWriter();
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
             NDArray a = e.getValue();
@@ -42,6 +43,19 @@ public final class AdapterFolder {
             }
             weights.addFloats(e.getKey(), DType.F32, a.getShape().getShape(), () -> FloatBuffer.wrap(a.toFloatArray()));
         }
+        write(dir, config, weights);
+    }
+
+    /** {@link #write} for tensors held as Java arrays. */
+    public static void writeFloats(Path dir, AdapterConfig config, Map<String, FloatTensor> tensors) {
+        SafetensorsWriter weights = new SafetensorsWriter();
+        tensors.forEach((key, t) -> weights.addFloats(key, DType.F32, t.shape(), t.values()));
+        write(dir, config, weights);
+    }
+
+    private static void write(Path dir, AdapterConfig config, SafetensorsWriter weights) {
+        refuseForeignFolder(dir);
+        String configText = PythonJson.dumps(config.toJson());
         AtomicFiles.writeDirectory(dir, true, tmp -> {
             Files.writeString(tmp.resolve(CONFIG), configText, StandardCharsets.UTF_8);
             weights.write(tmp.resolve(WEIGHTS));
@@ -64,6 +78,24 @@ public final class AdapterFolder {
         } catch (IOException e) {
             throw new UserException(dir + ": cannot list folder (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * The adapter kind named by {@code dir}'s adapter_config.json ({@code peft_type}), read without loading
+     * anything else.
+     */
+    public static AdapterType type(Path dir) {
+        ConfigReader config = new ConfigReader(readConfig(dir), configFile(dir));
+        String peftType = config.string("peft_type", null);
+        if (peftType == null) {
+            throw config.error("peft_type", "is missing (expected LORA or PROMPT_TUNING)");
+        }
+        for (AdapterType t : AdapterType.values()) {
+            if (t.peftType().equals(peftType)) {
+                return t;
+            }
+        }
+        throw config.error("peft_type", "'" + peftType + "' is not supported (expected LORA or PROMPT_TUNING)");
     }
 
     public static Path configFile(Path dir) {

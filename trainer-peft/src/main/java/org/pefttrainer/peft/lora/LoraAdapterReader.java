@@ -5,12 +5,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.peft.adapter.ConfigReader;
@@ -25,6 +27,16 @@ public final class LoraAdapterReader {
     private LoraAdapterReader() {}
 
     public static LoraModel read(Path dir, ConfigReader configJson, Seq2SeqLM base, NDManager manager, String name) {
+        return LoraModel.of(readWeights(dir, configJson, ModelLayout.of(base), name), manager);
+    }
+
+    /** Reads a LoRA adapter folder as plain arrays, checked against a base model described by {@code base}. */
+    public static LoraWeights readWeights(Path dir, ModelLayout base, String name) {
+        return readWeights(dir, new ConfigReader(AdapterFolder.readConfig(dir), AdapterFolder.configFile(dir)), base,
+                name);
+    }
+
+    public static LoraWeights readWeights(Path dir, ConfigReader configJson, ModelLayout base, String name) {
         LoraConfig config = LoraConfig.fromJson(configJson);
         String where = configJson.file().toString();
         List<String> modules = LoraTargets.select(config.targetModules(), base, where);
@@ -44,14 +56,21 @@ public final class LoraAdapterReader {
                 }
             }
             int r = config.r();
-            return LoraModel.build(name, resolved, modules, base, manager, (module, rank, in, out) -> new float[][] {
-                read(file, keyA.get(module), new long[] {r, in}, module, r, true),
-                read(file, keyB.get(module), new long[] {out, r}, module, r, false)});
+            Map<String, LoraWeights.Matrices> matrices = new LinkedHashMap<>();
+            for (String module : modules) {
+                long[] w = base.shape(module + ".weight");
+                int out = (int) w[0];
+                int in = (int) w[1];
+                matrices.put(module, new LoraWeights.Matrices(r, in, out,
+                        read(file, keyA.get(module), new long[] {r, in}, module, r, true),
+                        read(file, keyB.get(module), new long[] {out, r}, module, r, false)));
+            }
+            return new LoraWeights(name, resolved, matrices);
         }
     }
 
     /** Sorts the file's tensors into A and B keys by module, refusing anything else. */
-    private static void index(SafetensorsReader file, Seq2SeqLM base, Set<String> selected, LoraConfig config,
+    private static void index(SafetensorsReader file, ModelLayout base, Set<String> selected, LoraConfig config,
             Map<String, String> keyA, Map<String, String> keyB) {
         Set<String> linear = new HashSet<>(base.linearModules());
         for (String key : file.tensors().keySet()) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.peft.adapter.Adapter;
@@ -24,12 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoraModel implements Adapter, LinearHook {
     private static final Logger LOG = LoggerFactory.getLogger(LoraModel.class);
-
-    /** Supplies a module's initial {A [r·in], B [out·r]} values. */
-    @FunctionalInterface
-    interface MatrixSource {
-        float[][] values(String module, int r, int in, int out);
-    }
 
     private final String name;
     private final LoraConfig config;
@@ -54,14 +49,23 @@ public final class LoraModel implements Adapter, LinearHook {
      */
     public static LoraModel create(String name, Seq2SeqLM base, LoraConfig config, long seed, NDManager manager) {
         String where = "LoRA config";
-        List<String> modules = LoraTargets.select(config.targetModules(), base, where);
-        LoraConfig resolved = resolve(config, base, where);
-        return build(name, resolved, modules, base, manager,
-                (module, r, in, out) -> LoraInitializer.initialise(resolved.initLoraWeights(), module, r, in, out, seed));
+        ModelLayout layout = ModelLayout.of(base);
+        List<String> modules = LoraTargets.select(config.targetModules(), layout, where);
+        LoraConfig resolved = resolve(config, layout, where);
+        int r = resolved.r();
+        Map<String, LoraWeights.Matrices> matrices = new LinkedHashMap<>();
+        for (String module : modules) {
+            long[] w = layout.shape(module + ".weight");
+            int out = (int) w[0];
+            int in = (int) w[1];
+            float[][] ab = LoraInitializer.initialise(resolved.initLoraWeights(), module, r, in, out, seed);
+            matrices.put(module, new LoraWeights.Matrices(r, in, out, ab[0], ab[1]));
+        }
+        return of(new LoraWeights(name, resolved, matrices), manager);
     }
 
     /** The config as PEFT saves it after injection: targets resolved, fan_in_fan_out false for nn.Linear layers. */
-    static LoraConfig resolve(LoraConfig config, Seq2SeqLM base, String where) {
+    static LoraConfig resolve(LoraConfig config, ModelLayout base, String where) {
         LoraConfig c = config.withTargetModules(
                 LoraTargets.resolve(config.targetModules(), base.architecture(), base.linearModules(), where));
         if (c.fanInFanOut()) {
@@ -72,30 +76,35 @@ public final class LoraModel implements Adapter, LinearHook {
         return c;
     }
 
-    static LoraModel build(String name, LoraConfig resolved, List<String> modules, Seq2SeqLM base, NDManager parent,
-            MatrixSource source) {
+    /** The adapter {@code weights} as trainable arrays in a child manager of {@code parent}. */
+    public static LoraModel of(LoraWeights weights, NDManager parent) {
         NDManager m = parent.newSubManager();
-        LoraModel model = new LoraModel(name, resolved, m);
+        LoraModel model = new LoraModel(weights.name(), weights.config(), m);
         try {
-            int r = resolved.r();
-            for (String module : modules) {
-                Shape w = base.weights().shape(module + ".weight");
-                int out = (int) w.get(0);
-                int in = (int) w.get(1);
-                float[][] ab = source.values(module, r, in, out);
-                NDArray a = NdArrays.createFloat32(m, new Shape(r, in), ab[0]);
-                NDArray b = NdArrays.createFloat32(m, new Shape(out, r), ab[1]);
+            for (Map.Entry<String, LoraWeights.Matrices> e : weights.modules().entrySet()) {
+                String module = e.getKey();
+                LoraWeights.Matrices mx = e.getValue();
+                NDArray a = NdArrays.createFloat32(m, new Shape(mx.r(), mx.in()), mx.a());
+                NDArray b = NdArrays.createFloat32(m, new Shape(mx.out(), mx.r()), mx.b());
                 a.setRequiresGradient(true);
                 b.setRequiresGradient(true);
-                model.layers.put(module, new LoraLayer(module, a, b, resolved.scaling(), resolved.loraDropout()));
+                model.layers.put(module, new LoraLayer(module, a, b, weights.scaling(), weights.config().loraDropout()));
                 model.parameters.put(LoraKeys.a(module), a);
                 model.parameters.put(LoraKeys.b(module), b);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException ex) {
             m.close();
-            throw e;
+            throw ex;
         }
         return model;
+    }
+
+    /** The current values as plain arrays (a copy): for merging, combining or saving. */
+    public LoraWeights weights() {
+        Map<String, LoraWeights.Matrices> out = new LinkedHashMap<>();
+        layers.forEach((module, l) -> out.put(module, new LoraWeights.Matrices(l.r(), l.inFeatures(),
+                l.outFeatures(), l.loraA().toFloatArray(), l.loraB().toFloatArray())));
+        return new LoraWeights(name, config, out);
     }
 
     @Override

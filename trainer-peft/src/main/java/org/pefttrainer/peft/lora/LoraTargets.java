@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.Seq2SeqLM;
 
 /**
@@ -81,9 +82,12 @@ public final class LoraTargets {
 
     /** The linear modules of {@code model} that a resolved or unresolved spec selects, in model order. */
     public static List<String> select(TargetModules targets, Seq2SeqLM model, String where) {
-        List<String> params = new ArrayList<>(model.weights().arrays().keySet());
-        params.addAll(model.weights().aliases().keySet());
-        return select(targets, model.architecture(), model.linearModules(), params, where);
+        return select(targets, ModelLayout.of(model), where);
+    }
+
+    /** The linear modules of a model described by {@code layout} that the spec selects, in model order. */
+    public static List<String> select(TargetModules targets, ModelLayout layout, String where) {
+        return select(targets, layout.architecture(), layout.linearModules(), layout.parameterNames(), where);
     }
 
     /**

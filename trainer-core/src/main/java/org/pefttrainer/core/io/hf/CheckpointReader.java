@@ -103,6 +103,16 @@ public final class CheckpointReader implements Closeable {
         return fileOf(name).readAsFloat32(name);
     }
 
+    /** The tensor's stored bytes, copied into {@code dst}. */
+    public void copyRawBytes(String name, java.nio.ByteBuffer dst) {
+        fileOf(name).copyRawBytes(name, dst);
+    }
+
+    /** The tensor's stored bytes, written to {@code target}. */
+    public void transferRawBytes(String name, java.nio.channels.WritableByteChannel target) {
+        fileOf(name).transferRawBytes(name, target);
+    }
+
     public List<SafetensorsReader> files() {
         return files;
     }

@@ -18,8 +18,17 @@ import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
  * weight_map). Tensors are produced lazily, one shard at a time, so the whole model never sits in memory.
  */
 public final class HfCheckpointWriter {
-    /** A tensor to write: fp32 values produced on demand, stored as {@code dtype}. */
-    public record Tensor(String name, long[] shape, Supplier<FloatBuffer> values) {
+    /**
+     * A tensor to write: fp32 values produced on demand, stored as the writer's dtype. When the tensor's bytes are
+     * already at hand in some dtype ({@code storedType}, {@code storedBytes}, e.g. an unchanged tensor of another
+     * checkpoint) and that is the output dtype, they are copied as they are and the values are never made.
+     */
+    public record Tensor(String name, long[] shape, Supplier<FloatBuffer> values, DType storedType,
+            SafetensorsWriter.TensorData storedBytes) {
+        public Tensor(String name, long[] shape, Supplier<FloatBuffer> values) {
+            this(name, shape, values, null, null);
+        }
+
         long elements() {
             long n = 1;
             for (long d : shape) {
@@ -78,7 +87,11 @@ public final class HfCheckpointWriter {
     private static void writeShard(Path file, List<Tensor> tensors, DType dtype) {
         SafetensorsWriter w = new SafetensorsWriter();
         for (Tensor t : tensors) {
-            w.addFloats(t.name(), dtype, t.shape(), t.values());
+            if (t.storedBytes() != null && t.storedType() == dtype) {
+                w.add(t.name(), dtype, t.shape(), t.storedBytes());
+            } else {
+                w.addFloats(t.name(), dtype, t.shape(), t.values());
+            }
         }
         w.write(file);
     }

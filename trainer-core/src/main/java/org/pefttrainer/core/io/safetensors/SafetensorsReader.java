@@ -230,11 +230,22 @@ public final class SafetensorsReader implements Closeable {
      */
     public void readAsFloat32(String name, FloatBuffer dst) {
         TensorInfo t = info(name);
-        ByteBuffer src = rawBytes(name);
         int n = Math.toIntExact(t.numElements());
         if (dst.remaining() < n) {
             throw new IllegalArgumentException("destination too small for " + t);
         }
+        ByteBuffer src = rawBytes(name);
+        try {
+            decodeFloats(t, src, n, dst);
+        } finally {
+            // The values are copied: drop the mapping now, so that reading a checkpoint tensor by tensor keeps only
+            // one tensor's pages resident.
+            MappedRegions.release(src);
+        }
+    }
+
+    private void decodeFloats(TensorInfo t, ByteBuffer src, int n, FloatBuffer dst) {
+        String name = t.name();
         switch (t.dtype()) {
             case F32 -> dst.put(src.asFloatBuffer());
             case F16 -> {
@@ -264,10 +275,48 @@ public final class SafetensorsReader implements Closeable {
         return out;
     }
 
+    /** Copies the tensor's stored bytes (its dtype, little-endian) into {@code dst} and drops the mapping. */
+    public void copyRawBytes(String name, ByteBuffer dst) {
+        ByteBuffer src = rawBytes(name);
+        try {
+            dst.put(src);
+        } finally {
+            MappedRegions.release(src);
+        }
+    }
+
+    /** Writes the tensor's stored bytes to {@code target} (FileChannel.transferTo: no copy through the heap). */
+    public void transferRawBytes(String name, java.nio.channels.WritableByteChannel target) {
+        TensorInfo t = info(name);
+        try {
+            long pos = dataStart + t.begin();
+            long left = t.byteLength();
+            while (left > 0) {
+                long n = channel.transferTo(pos, left, target);
+                if (n <= 0) {
+                    throw new IOException("transfer stopped with " + left + " bytes left");
+                }
+                pos += n;
+                left -= n;
+            }
+        } catch (IOException e) {
+            throw new UserException(path + ": cannot copy tensor '" + name + "' (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Reads an integer tensor (I64, I32, I16, I8, U8, BOOL) as longs. */
     public long[] readAsLongs(String name) {
         TensorInfo t = info(name);
         ByteBuffer src = rawBytes(name);
+        try {
+            return decodeLongs(t, src);
+        } finally {
+            MappedRegions.release(src);
+        }
+    }
+
+    private long[] decodeLongs(TensorInfo t, ByteBuffer src) {
+        String name = t.name();
         int n = Math.toIntExact(t.numElements());
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {

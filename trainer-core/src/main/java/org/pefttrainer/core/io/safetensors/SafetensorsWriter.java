@@ -34,6 +34,21 @@ public final class SafetensorsWriter {
         void fill(ByteBuffer dst);
     }
 
+    /**
+     * Tensor bytes that write themselves to the file's channel (e.g. a region of another file copied with
+     * FileChannel.transferTo), so no staging buffer of the tensor's size is needed. Must write exactly the tensor's
+     * byte count.
+     */
+    @FunctionalInterface
+    public interface ChannelData extends TensorData {
+        void writeTo(java.nio.channels.WritableByteChannel target) throws IOException;
+
+        @Override
+        default void fill(ByteBuffer dst) {
+            throw new UnsupportedOperationException("channel data is written with writeTo");
+        }
+    }
+
     private record Entry(String name, DType dtype, long[] shape, long bytes, TensorData data) {}
 
     private final List<Entry> entries = new ArrayList<>();
@@ -149,8 +164,24 @@ public final class SafetensorsWriter {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
             writeAll(ch, len);
             writeAll(ch, ByteBuffer.wrap(header));
+            // One staging buffer for the whole file, grown to the largest tensor: direct buffers are freed only by
+            // the garbage collector, so one per tensor would hold native memory of many tensors at once.
+            ByteBuffer staging = null;
             for (Entry e : entries) {
-                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(e.bytes)).order(ByteOrder.LITTLE_ENDIAN);
+                if (e.data instanceof ChannelData c) {
+                    long before = ch.position();
+                    c.writeTo(ch);
+                    if (ch.position() - before != e.bytes) {
+                        throw new IOException("tensor '" + e.name + "': wrote " + (ch.position() - before)
+                                + " bytes, expected " + e.bytes);
+                    }
+                    continue;
+                }
+                int n = Math.toIntExact(e.bytes);
+                if (staging == null || staging.capacity() < n) {
+                    staging = ByteBuffer.allocateDirect(n).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                ByteBuffer buf = staging.clear().limit(n).slice().order(ByteOrder.LITTLE_ENDIAN);
                 e.data.fill(buf);
                 buf.clear();
                 writeAll(ch, buf);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.pefttrainer.core.model.ModelLayout;
 
 /** The parameter names and shapes of T5ForConditionalGeneration, exactly as transformers names them. */
 public final class T5Architecture {
@@ -41,6 +42,17 @@ public final class T5Architecture {
             m.put("lm_head.weight", new long[] {c.vocabSize(), d});
         }
         return m;
+    }
+
+    /** Names and shapes of T5ForConditionalGeneration with config {@code c}, tied names as aliases of shared.weight. */
+    public static ModelLayout layout(T5Config c) {
+        Map<String, String> aliases = new LinkedHashMap<>();
+        aliases.put("encoder.embed_tokens.weight", "shared.weight");
+        aliases.put("decoder.embed_tokens.weight", "shared.weight");
+        if (c.tieWordEmbeddings()) {
+            aliases.put("lm_head.weight", "shared.weight");
+        }
+        return new ModelLayout("T5ForConditionalGeneration", linearModules(c), parameterShapes(c), aliases);
     }
 
     /**

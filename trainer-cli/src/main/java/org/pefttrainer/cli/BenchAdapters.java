@@ -1,0 +1,89 @@
+package org.pefttrainer.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.ModelLayout;
+import org.pefttrainer.peft.lora.LoraConfig;
+import org.pefttrainer.peft.lora.LoraInit;
+import org.pefttrainer.peft.lora.LoraInitializer;
+import org.pefttrainer.peft.lora.LoraTargets;
+import org.pefttrainer.peft.lora.LoraWeights;
+import org.pefttrainer.peft.lora.TargetModules;
+
+/**
+ * Random LoRA adapter folders for the benchmarks, made from a model's layout alone (no weights loaded), with A and B
+ * both random (init "false") so that they do change the outputs.
+ */
+final class BenchAdapters {
+    private BenchAdapters() {}
+
+    static Path lora(Path dir, ModelLayout layout, int r, List<String> targets, long seed) {
+        TargetModules t = targets.size() == 1 && targets.get(0).equals("all-linear") ? TargetModules.allLinear()
+                : TargetModules.names(targets);
+        LoraConfig config = LoraConfig.builder().r(r).loraAlpha(2.0 * r).targetModules(t).initLoraWeights(LoraInit.NONE)
+                .build();
+        List<String> modules = LoraTargets.select(t, layout, "bench");
+        Map<String, LoraWeights.Matrices> m = new LinkedHashMap<>();
+        for (String module : modules) {
+            long[] w = layout.shape(module + ".weight");
+            float[][] ab = LoraInitializer.initialise(LoraInit.NONE, module, r, (int) w[1], (int) w[0], seed);
+            m.put(module, new LoraWeights.Matrices(r, (int) w[1], (int) w[0], ab[0], ab[1]));
+        }
+        LoraConfig resolved = config.withTargetModules(LoraTargets.resolve(t, layout.architecture(),
+                layout.linearModules(), "bench"));
+        new LoraWeights("bench", resolved, m).save(dir);
+        return dir;
+    }
+
+    static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UserException("cannot create a temporary folder (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Peak and current resident set size of this process in MiB, from /proc/self/status (Linux). */
+    static double[] rssMiB() {
+        double peak = Double.NaN;
+        double now = Double.NaN;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    peak = kib(line) / 1024.0;
+                } else if (line.startsWith("VmRSS:")) {
+                    now = kib(line) / 1024.0;
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: NaN
+        }
+        return new double[] {peak, now};
+    }
+
+    private static long kib(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    }
+
+    static List<String> list(String csv) {
+        List<String> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

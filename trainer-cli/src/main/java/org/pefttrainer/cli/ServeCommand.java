@@ -1,0 +1,67 @@
+package org.pefttrainer.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.inference.InferenceEngine;
+import org.pefttrainer.serve.InferenceServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft serve}: an HTTP server over one base model and many adapters, batching concurrent requests. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serves generation over HTTP (JSON) from one base model with adapters loaded by name;"
+                + " concurrent requests are batched into mixed-adapter generate calls (serve.max_batch_size,"
+                + " serve.batch_wait_ms). Binds serve.host (127.0.0.1) unless --host says otherwise. Ctrl-C stops it.",
+            "  POST /generate {\"adapter\": \"sum\", \"text\": \"...\", \"max_new_tokens\": 32}",
+            "  GET /adapters   POST /adapters {\"name\": \"x\", \"path\": \"DIR\"}   DELETE /adapters/x   GET /health",
+            "Example:",
+            "  peft serve --model models/flan-t5-base --adapter sum=runs/a/adapter --adapter chat=runs/b/adapter --port 8080"})
+public final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin InferenceOptions options;
+
+    @Option(names = "--port", paramLabel = "N", description = "TCP port (default: serve.port; 0 = any free port).")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Address to bind (default: serve.host, 127.0.0.1).")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainerConfig cfg = options.config().settings();
+        PrintWriter out = spec.commandLine().getOut();
+        InferenceEngine engine = options.open(cfg, true);
+        InferenceServer server;
+        try {
+            server = new InferenceServer(engine, options.decoding(cfg, engine), host != null ? host : cfg.serve().host(),
+                    port != null ? port : cfg.serve().port(), cfg.serve().maxBatchSize(), cfg.serve().batchWaitMs());
+        } catch (RuntimeException | java.io.IOException e) {
+            engine.close();
+            throw e instanceof java.net.BindException b ? new org.pefttrainer.core.UserException("cannot bind "
+                    + (host != null ? host : cfg.serve().host()) + ":" + (port != null ? port : cfg.serve().port())
+                    + " (" + b.getMessage() + ")") : e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            System.err.println("peft serve: shutting down");
+            server.close();
+            engine.close();
+            stopped.countDown();
+        }, "serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.start();
+        out.printf("peft serve: http://%s:%d  adapters: %s  (max_batch_size %d, batch_wait_ms %d; Ctrl-C stops)%n",
+                server.host(), server.port(), engine.registry().list().isEmpty() ? "none"
+                        : String.join(", ", engine.registry().list().keySet()), cfg.serve().maxBatchSize(),
+                cfg.serve().batchWaitMs());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

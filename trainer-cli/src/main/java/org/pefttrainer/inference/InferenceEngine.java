@@ -1,0 +1,84 @@
+package org.pefttrainer.inference;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.tokenize.HfTokenizer;
+import org.pefttrainer.core.generate.GeneratedSequence;
+import org.pefttrainer.core.generate.GenerationConfig;
+import org.pefttrainer.core.generate.GenerationResult;
+import org.pefttrainer.core.generate.Generator;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.peft.registry.AdapterBatch;
+import org.pefttrainer.peft.registry.AdapterRegistry;
+import org.pefttrainer.recipes.ModelSession;
+
+/**
+ * Text in, text out, on one loaded base model with any number of adapters: the part of {@code generate} and
+ * {@code serve} that touches the model. One call generates for a batch of rows, each naming its own adapter (or
+ * none), in one mixed-adapter generate call. Calls must come from one thread at a time (the server's worker).
+ */
+public final class InferenceEngine implements AutoCloseable {
+    /** One input row: its adapter (null: the base model) and its text. */
+    public record Row(String adapter, String text) {}
+
+    private final ModelSession session;
+    private final AdapterRegistry registry;
+    private final Generator generator;
+    private final int maxSourceLength;
+
+    public InferenceEngine(ModelSession session, int maxSourceLength) {
+        this.session = session;
+        this.registry = new AdapterRegistry(session.model(), session.root());
+        this.generator = new Generator(session.model());
+        this.maxSourceLength = maxSourceLength;
+    }
+
+    public AdapterRegistry registry() {
+        return registry;
+    }
+
+    public ModelSession session() {
+        return session;
+    }
+
+    public void load(String name, Path dir) {
+        registry.load(name, dir);
+    }
+
+    /** Generates for every row at once; results in row order. */
+    public List<Completion> generate(List<Row> rows, GenerationConfig config) {
+        HfTokenizer tokenizer = session.tokenizer();
+        int eos = tokenizer.specialTokens().eosTokenId();
+        List<long[]> ids = new ArrayList<>(rows.size());
+        List<String> adapters = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            int[] t = BatchCollator.truncate(tokenizer.encode(r.text()), maxSourceLength, eos);
+            ids.add(Arrays.stream(t).asLongStream().toArray());
+            adapters.add(r.adapter());
+        }
+        GenerationResult result;
+        try (AdapterBatch batch = registry.batch(adapters); NDManager m = session.root().newSubManager()) {
+            result = generator.generate(batch.attach(ForwardContext.inference(m)), ids, config);
+        }
+        List<Completion> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> texts = new ArrayList<>();
+            for (GeneratedSequence s : result.rows().get(i)) {
+                texts.add(tokenizer.decode(s.tokens()).strip());
+            }
+            out.add(new Completion(rows.get(i).adapter(), rows.get(i).text(), texts, result.best(i).length(),
+                    rows.size()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        registry.close();
+        session.close();
+    }
+}

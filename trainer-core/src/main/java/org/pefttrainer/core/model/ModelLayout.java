@@ -1,0 +1,54 @@
+package org.pefttrainer.core.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pefttrainer.core.UserException;
+
+/**
+ * The names and shapes of a model's parameters without their values: what adapters are checked against. A loaded
+ * model gives one ({@link #of(Seq2SeqLM)}), and so does a config alone (e.g. {@code T5Architecture.layout}), so that
+ * adapter files can be validated and merged without loading the base weights.
+ *
+ * @param architecture    the transformers class name, e.g. T5ForConditionalGeneration
+ * @param linearModules   every linear module (name without ".weight"), model order
+ * @param parameterShapes every stored parameter by Hugging Face name
+ * @param aliases         tied names and the parameter they resolve to (T5: embed_tokens, a tied lm_head → shared)
+ */
+public record ModelLayout(String architecture, List<String> linearModules, Map<String, long[]> parameterShapes,
+        Map<String, String> aliases) {
+
+    public ModelLayout {
+        linearModules = List.copyOf(linearModules);
+        parameterShapes = Collections.unmodifiableMap(new LinkedHashMap<>(parameterShapes));
+        aliases = Map.copyOf(aliases);
+    }
+
+    public static ModelLayout of(Seq2SeqLM model) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        model.weights().arrays().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
+        return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases());
+    }
+
+    /** The stored parameter {@code name} stands for (itself unless it is a tied alias). */
+    public String resolve(String name) {
+        return aliases.getOrDefault(name, name);
+    }
+
+    public long[] shape(String name) {
+        long[] s = parameterShapes.get(resolve(name));
+        if (s == null) {
+            throw new UserException(architecture + " has no parameter '" + name + "'");
+        }
+        return s.clone();
+    }
+
+    /** Every parameter name, tied aliases included. */
+    public List<String> parameterNames() {
+        List<String> names = new ArrayList<>(parameterShapes.keySet());
+        names.addAll(aliases.keySet());
+        return names;
+    }
+}
