@@ -65,7 +65,7 @@ public final class ForwardContext {
 
     /** The same context with dropout on ({@code true}) or off; generation always runs with it off. */
     public ForwardContext withTraining(boolean t) {
-        return new ForwardContext(manager, t, linearHook, encoderInputHook, rowRepeat);
+        return new ForwardContext(manager, t, linearHook, encoderInputHook, rowRepeat, dropoutMasks);
     }
 
     public ForwardContext withManager(NDManager m) {
