@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each sub-command prints its throughput.",
         subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class,
+            org.pefttrainer.cli.bench.GenerateBenchCommand.class,
             MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
