@@ -1,0 +1,119 @@
+package org.pefttrainer.parity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.core.train.LrSchedule;
+import org.pefttrainer.core.train.TrainBatch;
+import org.pefttrainer.core.train.TrainProgress;
+import org.pefttrainer.core.train.Trainable;
+import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.core.train.TrainerSettings;
+import org.pefttrainer.peft.adapter.Adapter;
+import org.pefttrainer.peft.lora.LoraConfig;
+import org.pefttrainer.peft.lora.LoraModel;
+import org.pefttrainer.peft.lora.TargetModules;
+import org.pefttrainer.peft.prompt.PromptTuningConfig;
+import org.pefttrainer.peft.prompt.SoftPrompt;
+
+/**
+ * The other direction of parity: adapters that OUR training loop trained and saved, for PEFT to load. Trains a LoRA
+ * (q, v, wo; rsLoRA) and a soft prompt for 30 steps on a fixture checkpoint (dropout on), saves them in PEFT format
+ * under trainer-parity/target/ours-for-peft/, and writes our eval-mode logits for inputs/batch.json next to them.
+ * tools/reference/check_peft_loads_ours.py then loads each folder with PeftModel.from_pretrained and compares
+ * (see docs/parity.md). Here: the saved folder reloads into our model with identical logits, and training moved
+ * the adapter (B is no longer zero).
+ */
+class OurAdaptersExportTest {
+    static final Path OUT = Path.of("target", "ours-for-peft");
+
+    private interface AdapterFactory {
+        Adapter create(T5Model model, NDManager manager);
+    }
+
+    @Test
+    void loraTrainedByUsReloadsIdentically() throws Exception {
+        export("lora", (model, m) -> LoraModel.create(model, LoraConfig.builder().r(4).loraAlpha(8).loraDropout(0.1)
+                .useRslora(true).targetModules(TargetModules.names("q", "v", "wo"))
+                .baseModelNameOrPath("t5-v1_1-gated").build(), 7, m));
+    }
+
+    @Test
+    void promptTrainedByUsReloadsIdentically() throws Exception {
+        export("prompt", (model, m) -> SoftPrompt.create(model, PromptTuningConfig.builder(5)
+                .baseModelNameOrPath("t5-v1_1-gated").build(), 7, null, m));
+    }
+
+    private void export(String name, AdapterFactory factory) throws Exception {
+        Inputs in = Inputs.read(Fixtures.path("inputs/batch.json"));
+        Path dir = OUT.resolve(name);
+        AtomicFiles.deleteRecursively(dir);
+        Files.createDirectories(OUT);
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = Fixtures.load("t5-v1_1-gated", m.newSubManager(), null);
+            Adapter adapter = factory.create(model, m);
+            Trainable trainable = new Trainable() {
+                public java.util.Map<String, NDArray> parameters() {
+                    return adapter.trainableParameters();
+                }
+
+                public org.pefttrainer.core.model.LinearHook linearHook() {
+                    return adapter.linearHook();
+                }
+
+                public org.pefttrainer.core.model.EncoderInputHook encoderInputHook() {
+                    return adapter.encoderInputHook();
+                }
+
+                public void saveTo(Path d) {
+                    adapter.save(d);
+                }
+
+                public String describe() {
+                    return name;
+                }
+            };
+            TrainBatch batch = new TrainBatch(in.inputIds(), in.attentionMask(), in.decoderInputIds(), in.labels(),
+                    List.of());
+            int steps = 30;
+            TrainerSettings s = new TrainerSettings(1, steps, 1, 1.0, 5e-3, 0.0, 0.9, 0.999, 1e-8,
+                    LrSchedule.Kind.CONSTANT, 0, 0, 5e-3, 1, 1000, false, 0, TrainerSettings.NonfinitePolicy.STOP, 0,
+                    null, 0);
+            Path run = Files.createTempDirectory("ours-for-peft");
+            Trainer.Result r = new Trainer(s, model, trainable, e -> Collections.nCopies(steps, batch), run, List.of(),
+                    TrainProgress.NONE, null).train(false);
+            assertEquals(Trainer.Outcome.COMPLETED, r.outcome());
+            adapter.save(dir);
+            float[] ours = logits(model, adapter, in, m);
+            // Reload what we saved: the same logits, bit for bit.
+            try (Adapter reloaded = Adapter.load(dir, model, m)) {
+                float[] again = logits(model, reloaded, in, m);
+                assertTrue(java.util.Arrays.equals(ours, again), "reloaded adapter changes the logits");
+            }
+            long[] shape = {in.inputIds().length, in.labels()[0].length, model.vocabSize()};
+            new SafetensorsWriter().addFloats("logits", DType.F32, shape, () -> FloatBuffer.wrap(ours))
+                    .write(OUT.resolve(name + "-logits.safetensors"));
+            AtomicFiles.deleteRecursively(run);
+        }
+    }
+
+    private static float[] logits(T5Model model, Adapter adapter, Inputs in, NDManager parent) {
+        try (NDManager m = parent.newSubManager()) {
+            ForwardContext ctx = adapter.attach(ForwardContext.inference(m));
+            return model.forward(ctx, in.inputIds(m), in.attentionMask(m), in.decoderInputIds(m)).toFloatArray();
+        }
+    }
+}
