@@ -53,8 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
             case NONFINITE:
                 throw new UserException(r.message());
             case INTERRUPTED:
-                System.err.println(r.message());
-                return 130;
+                return 130; // the recipe printed where to resume from
             default:
                 return 0;
         }
