@@ -73,7 +73,9 @@ final class TrainableParts implements AutoCloseable {
             AtomicFiles.writeDirectory(result.adapterDir(), true, tmp -> {
                 try (var files = Files.list(best)) {
                     for (Path f : (Iterable<Path>) files::iterator) {
-                        Files.copy(f, tmp.resolve(f.getFileName()));
+                        if (!f.getFileName().toString().equals("best.json")) { // best/ bookkeeping, not the adapter
+                            Files.copy(f, tmp.resolve(f.getFileName()));
+                        }
                     }
                 }
             });
