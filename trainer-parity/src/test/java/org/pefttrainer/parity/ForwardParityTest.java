@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.pefttrainer.core.io.hf.CheckpointReader;
@@ -26,19 +24,9 @@ import org.pefttrainer.core.tensor.Ops;
  * Every fixture checkpoint (single-file, 4 shards + index, BF16, F16) loads with T5Loader into the architecture the
  * manifest describes; the encoder output, logits and loss of the eval-mode forward pass equal transformers'.
  */
-class ForwardParityTest {
-    private static final ParityReport REPORT = new ParityReport("forward");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        REPORT.log();
-        manager.close();
+class ForwardParityTest extends ParityTestBase {
+    ForwardParityTest() {
+        super("forward");
     }
 
     @TestFactory
@@ -105,7 +93,7 @@ class ForwardParityTest {
                         + " is not " + twinName + "'s " + want[i] + " rounded to " + dtype);
             }
         }
-        REPORT.recordExact(name, "weights = " + twinName + " rounded to " + dtype + " (worst " + worst + " ulp)");
+        report.recordExact(name, "weights = " + twinName + " rounded to " + dtype + " (worst " + worst + " ulp)");
     }
 
     private void checkForward(JsonNode kase) {
@@ -121,14 +109,14 @@ class ForwardParityTest {
             NDArray loss = Ops.crossEntropy(logits, in.labels(m));
             compare(id, "encoder_last_hidden_state", ref, enc.hidden());
             compare(id, "logits", ref, logits);
-            REPORT.check(id, "loss", ref.get("loss").scalar(), loss.getFloat(), Tolerance.FP32);
+            report.check(id, "loss", ref.get("loss").scalar(), loss.getFloat(), Tolerance.FP32);
             assertEquals(kase.get("loss").asDouble(), ref.get("loss").scalar(), 0.0, id + " manifest loss");
         }
     }
 
-    private static void compare(String id, String name, Map<String, RefTensor> ref, NDArray ours) {
+    private void compare(String id, String name, Map<String, RefTensor> ref, NDArray ours) {
         RefTensor r = ref.get(name);
         assertArrayEquals(r.shape(), ours.getShape().getShape(), id + " " + name + " shape");
-        REPORT.check(id, name, r, ours.toFloatArray(), Tolerance.FP32);
+        report.check(id, name, r, ours.toFloatArray(), Tolerance.FP32);
     }
 }

@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -20,19 +18,9 @@ import org.pefttrainer.core.model.t5.T5Model;
  * With every base weight trainable (train mode, dropout 0), the gradients of the named weights equal torch's
  * autograd through transformers' T5; with a tied head the lm_head's share arrives in shared.weight.
  */
-class FullGradParityTest {
-    private static final ParityReport REPORT = new ParityReport("full_grad");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        REPORT.log();
-        manager.close();
+class FullGradParityTest extends ParityTestBase {
+    FullGradParityTest() {
+        super("full_grad");
     }
 
     @TestFactory
@@ -51,14 +39,14 @@ class FullGradParityTest {
             T5Model model = Fixtures.loadModel(kase, m);
             model.weights().arrays().values().forEach(w -> w.setRequiresGradient(true));
             TrainStep step = TrainStep.run(model, null, Fixtures.inputs(kase), m);
-            REPORT.check(id, "loss", kase.get("loss").asDouble(), step.loss().getFloat(), Tolerance.FP32);
+            report.check(id, "loss", kase.get("loss").asDouble(), step.loss().getFloat(), Tolerance.FP32);
             Map<String, NDArray> named = new LinkedHashMap<>();
             for (String name : ref.keySet()) {
                 // a tied lm_head is no parameter of its own: its gradient is part of shared.weight's
                 assertFalse(model.config().tieWordEmbeddings() && name.equals("lm_head.weight"), id + " " + name);
                 named.put(name, model.weights().get(name));
             }
-            REPORT.checkAll(id, "d loss/d weight", ref, TrainStep.gradients(named), Tolerance.FP32_GRADIENTS);
+            report.checkAll(id, "d loss/d weight", ref, TrainStep.gradients(named), Tolerance.FP32_GRADIENTS);
         }
     }
 }

@@ -11,8 +11,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.pefttrainer.core.generate.GeneratedSequence;
@@ -28,22 +26,12 @@ import org.pefttrainer.peft.adapter.Adapter;
  * transformers 4.33.2's generate() (greedy and beam search) on the base models, with a LoRA adapter and with a
  * prompt-tuning adapter: our Generator produces the same ids, and beam search the same sequences_scores to 1e-4.
  */
-class GenerationParityTest {
+class GenerationParityTest extends ParityTestBase {
     /** Beam scores are sums of fp32 log-probabilities over up to 12 steps, divided by a length power. */
     private static final Tolerance BEAM_SCORE = Tolerance.absolute(1e-4);
 
-    private static final ParityReport REPORT = new ParityReport("generate");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        REPORT.log();
-        manager.close();
+    GenerationParityTest() {
+        super("generate");
     }
 
     @TestFactory
@@ -85,14 +73,14 @@ class GenerationParityTest {
                             + ", transformers " + Arrays.toString(want));
                     scores[r] = (float) ours.score();
                 }
-                REPORT.recordExact(id, "ids of " + expected.length + " rows");
+                report.recordExact(id, "ids of " + expected.length + " rows");
                 JsonNode refScores = out.get("sequences_scores");
                 if (refScores != null) {
                     float[] ref = new float[refScores.size()];
                     for (int r = 0; r < ref.length; r++) {
                         ref[r] = refScores.get(r).floatValue();
                     }
-                    REPORT.check(id, "sequences_scores", new RefTensor("sequences_scores", new long[] {ref.length}, ref),
+                    report.check(id, "sequences_scores", new RefTensor("sequences_scores", new long[] {ref.length}, ref),
                             scores, BEAM_SCORE);
                 } else {
                     for (int r = 0; r < scores.length; r++) {

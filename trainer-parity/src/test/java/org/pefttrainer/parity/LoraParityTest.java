@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
@@ -26,19 +24,9 @@ import org.pefttrainer.peft.lora.LoraModel;
  * v1.1) load with Adapter.load; a train-mode pass with dropout 0 gives PEFT's logits and loss, and the gradient of
  * every lora_A / lora_B equals torch's, under the key names PEFT saves.
  */
-class LoraParityTest {
-    private static final ParityReport REPORT = new ParityReport("lora");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        REPORT.log();
-        manager.close();
+class LoraParityTest extends ParityTestBase {
+    LoraParityTest() {
+        super("lora");
     }
 
     @TestFactory
@@ -72,8 +60,8 @@ class LoraParityTest {
                         id + ": our trainable parameter names vs PEFT's");
 
                 TrainStep step = TrainStep.run(model, adapter, Fixtures.inputs(kase), m);
-                step.compareOutputs(id, kase, outputs, REPORT);
-                REPORT.checkAll(id, "d loss/d lora", grads, TrainStep.gradients(adapter.trainableParameters()),
+                step.compareOutputs(id, kase, outputs, report);
+                report.checkAll(id, "d loss/d lora", grads, TrainStep.gradients(adapter.trainableParameters()),
                         Tolerance.FP32_GRADIENTS);
                 for (Map.Entry<String, NDArray> w : model.weights().arrays().entrySet()) {
                     assertFalse(w.getValue().hasGradient(), id + ": base weight " + w.getKey() + " must stay frozen");

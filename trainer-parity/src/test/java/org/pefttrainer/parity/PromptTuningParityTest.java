@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
@@ -31,19 +29,9 @@ import org.pefttrainer.peft.prompt.SoftPrompt;
  * model never uses) exactly zero. For TEXT init, a new soft prompt made from the checkpoint's tokenizer.json starts
  * from the same rows as PEFT's.
  */
-class PromptTuningParityTest {
-    private static final ParityReport REPORT = new ParityReport("prompt_tuning");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        REPORT.log();
-        manager.close();
+class PromptTuningParityTest extends ParityTestBase {
+    PromptTuningParityTest() {
+        super("prompt_tuning");
     }
 
     @TestFactory
@@ -75,9 +63,9 @@ class PromptTuningParityTest {
                 assertEquals(grads.keySet(), adapter.trainableParameters().keySet(), id + " trainable names");
 
                 TrainStep step = TrainStep.run(model, adapter, Fixtures.inputs(kase), m);
-                step.compareOutputs(id, kase, outputs, REPORT);
+                step.compareOutputs(id, kase, outputs, report);
                 Map<String, float[]> ours = TrainStep.gradients(adapter.trainableParameters());
-                REPORT.checkAll(id, "d loss/d prompt_embeddings", grads, ours, Tolerance.FP32_GRADIENTS);
+                report.checkAll(id, "d loss/d prompt_embeddings", grads, ours, Tolerance.FP32_GRADIENTS);
 
                 RefTensor ref = grads.get(SoftPrompt.KEY);
                 int rows = (int) tableShape[0];
@@ -85,7 +73,7 @@ class PromptTuningParityTest {
                         rows * (int) tableShape[1]);
                 assertArrayEquals(new float[unusedOurs.length], unusedOurs, id + ": rows N..2N-1 get no gradient");
                 assertArrayEquals(new float[unusedOurs.length], ref.rows(n, rows), id + ": reference rows N..2N-1");
-                REPORT.recordExact(id, "gradient rows " + n + ".." + (rows - 1) + " = 0");
+                report.recordExact(id, "gradient rows " + n + ".." + (rows - 1) + " = 0");
                 for (Map.Entry<String, NDArray> w : model.weights().arrays().entrySet()) {
                     assertFalse(w.getValue().hasGradient(), id + ": base weight " + w.getKey() + " must stay frozen");
                 }
@@ -118,7 +106,7 @@ class PromptTuningParityTest {
                 RefTensor peft = Fixtures.tensors(Fixtures.path(kase, "adapter_dir").resolve("adapter_model.safetensors"))
                         .get(SoftPrompt.KEY);
                 assertArrayEquals(peft.values(), ours, id + ": PEFT's saved initial table");
-                REPORT.recordExact(id, "TEXT init ids and table rows " + Arrays.toString(rowIds));
+                report.recordExact(id, "TEXT init ids and table rows " + Arrays.toString(rowIds));
             }
         }
     }
