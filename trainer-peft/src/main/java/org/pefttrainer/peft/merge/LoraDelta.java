@@ -17,35 +17,9 @@ public final class LoraDelta {
      * as GPT-2's Conv1D does).
      */
     public static float[] of(LoraWeights.Matrices m, double scaling, boolean fanInFanOut) {
-        int r = m.r();
-        int in = m.in();
-        int out = m.out();
-        float[] a = m.a();
-        float[] b = m.b();
-        float s = (float) scaling;
-        float[] delta = new float[out * in];
-        double[] row = new double[in];
-        for (int o = 0; o < out; o++) {
-            java.util.Arrays.fill(row, 0.0);
-            for (int k = 0; k < r; k++) {
-                double bok = b[o * r + k];
-                if (bok == 0) {
-                    continue;
-                }
-                int base = k * in;
-                for (int i = 0; i < in; i++) {
-                    row[i] += bok * a[base + i];
-                }
-            }
-            for (int i = 0; i < in; i++) {
-                float v = (float) row[i] * s;
-                if (fanInFanOut) {
-                    delta[i * out + o] = v;
-                } else {
-                    delta[o * in + i] = v;
-                }
-            }
-        }
+        // Added to zeros: the same fp32 values as merging in place (0 + v == v).
+        float[] delta = new float[m.out() * m.in()];
+        addTo(delta, m, scaling, fanInFanOut, false);
         return delta;
     }
 
