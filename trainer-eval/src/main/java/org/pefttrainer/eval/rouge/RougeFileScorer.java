@@ -1,7 +1,12 @@
 package org.pefttrainer.eval.rouge;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.AtomicFiles;
 
 /**
  * Scores a JSONL file of prediction/reference pairs (see {@link RougePairReader}) into a JSONL file with one
@@ -20,7 +25,7 @@ public final class RougeFileScorer {
     public RougeSummary scoreFile(Path input, Path output) {
         BootstrapAggregator aggregator = new BootstrapAggregator(bootstrap);
         try (RougePairReader reader = new RougePairReader(input)) {
-            AtomicTextFile.write(output, out -> {
+            AtomicFiles.write(output, tmp -> writeLines(tmp, out -> {
                 for (RougePair pair = reader.next(); pair != null; pair = reader.next()) {
                     RougeScores scores = scorer.score(pair.prediction(), pair.references());
                     aggregator.add(scores);
@@ -30,7 +35,7 @@ public final class RougeFileScorer {
                 if (aggregator.count() == 0) {
                     throw new UserException(input + ": no prediction/reference pairs in the file");
                 }
-            });
+            }));
         }
         return aggregator.aggregate();
     }
@@ -38,9 +43,16 @@ public final class RougeFileScorer {
     /** Writes {@code summary} as pretty JSON to {@code file}, atomically. */
     public void writeSummary(RougeSummary summary, Path file) {
         String json = RougeJson.toJson(summary, scorer.usesStemmer()).toPrettyString();
-        AtomicTextFile.write(file, out -> {
-            out.write(json);
-            out.write('\n');
-        });
+        AtomicFiles.writeString(file, json + "\n");
+    }
+
+    private interface Lines {
+        void write(BufferedWriter out) throws IOException;
+    }
+
+    private static void writeLines(Path file, Lines body) throws IOException {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            body.write(out);
+        }
     }
 }
