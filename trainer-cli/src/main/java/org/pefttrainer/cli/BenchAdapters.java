@@ -49,28 +49,6 @@ final class BenchAdapters {
         }
     }
 
-    /** Peak and current resident set size of this process in MiB, from /proc/self/status (Linux). */
-    static double[] rssMiB() {
-        double peak = Double.NaN;
-        double now = Double.NaN;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    peak = kib(line) / 1024.0;
-                } else if (line.startsWith("VmRSS:")) {
-                    now = kib(line) / 1024.0;
-                }
-            }
-        } catch (IOException e) {
-            // not Linux: NaN
-        }
-        return new double[] {peak, now};
-    }
-
-    private static long kib(String line) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-    }
-
     static List<String> list(String csv) {
         List<String> out = new ArrayList<>();
         for (String s : csv.split(",")) {

@@ -1,5 +1,7 @@
 package org.pefttrainer.cli;
 
+import org.pefttrainer.cli.bench.ProcessMemory;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,20 +56,21 @@ public final class MergeBenchCommand implements Callable<Integer> {
         try {
             Path a = adapter != null ? adapter : BenchAdapters.lora(work.resolve("adapter"), MergeInputs.layout(folder),
                     rank, BenchAdapters.list(targets), 1);
-            double[] before = BenchAdapters.rssMiB();
+            double rssBefore = ProcessMemory.rssMib();
+            double peakBefore = ProcessMemory.peakRssMib();
             long t0 = System.nanoTime();
             LoraWeights w = MergeInputs.read(folder, List.of(a), null, WeightedAdapters.Combination.LINEAR);
             MergedModelWriter.Result r = MergedModelWriter.write(folder, LoraMerger.of(w, MergeInputs.layout(folder)),
                     work.resolve("merged"), DType.parseUserName(dtype), InitModelCommand.parseSize(maxShardSize), false);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double[] after = BenchAdapters.rssMiB();
+            double peakAfter = ProcessMemory.peakRssMib();
             out.printf(Locale.ROOT, "bench merge: %s + LoRA r=%d on %d modules (%,d adapter parameters) -> %d tensors,"
                             + " %.1f MB %s in %d file(s)%n", base, w.config().r(), w.modules().size(),
                     w.modules().values().stream().mapToLong(m -> (long) m.r() * (m.in() + m.out())).sum(), r.tensors(),
                     r.weightBytes() / 1e6, r.dtype(), r.weightFiles().size());
             out.printf(Locale.ROOT, "merge: %.2f s (%.0f MB/s written); RSS %.0f MiB before, peak %.0f MiB (process,"
                     + " JVM included; the peak before the merge was %.0f MiB)%n", seconds, r.weightBytes() / 1e6 / seconds,
-                    before[1], after[0], before[0]);
+                    rssBefore, peakAfter, peakBefore);
             out.flush();
         } finally {
             AtomicFiles.deleteRecursively(work);

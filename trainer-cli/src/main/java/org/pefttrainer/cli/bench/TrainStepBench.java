@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.model.init.RandomT5Weights;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.core.model.t5.T5Model;
 import org.pefttrainer.core.train.LrSchedule;
@@ -46,8 +47,8 @@ public final class TrainStepBench {
         T5Config c = T5Config.fromFile(configJson);
         Path runDir = Files.createTempDirectory("bench-train-step");
         try (NDManager root = NDManager.newBaseManager()) {
-            T5Model model = BenchModels.randomT5(c, root.newSubManager(), 0);
-            double rssModel = BenchModels.rssMib();
+            T5Model model = RandomT5Weights.inMemory(c, root.newSubManager(), 0);
+            double rssModel = ProcessMemory.rssMib();
             Trainable trainable;
             if (mode.equals("lora")) {
                 LoraConfig lc = LoraConfig.builder().r(8).loraAlpha(32).loraDropout(0.05)
@@ -109,7 +110,7 @@ public final class TrainStepBench {
             out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
             out.put("seconds_per_step", seconds / steps);
             out.put("tokens_per_s", tokensPerStep * steps / seconds);
-            out.put("peak_rss_mib", BenchModels.peakRssMib());
+            out.put("peak_rss_mib", ProcessMemory.peakRssMib());
             out.put("rss_after_model_mib", rssModel);
             out.put("trainable_params", trainable.parameterCount());
             out.put("total_params", model.weights().parameterCount());

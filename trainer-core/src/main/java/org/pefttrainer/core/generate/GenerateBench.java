@@ -1,6 +1,5 @@
 package org.pefttrainer.core.generate;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,8 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.model.Weights;
-import org.pefttrainer.core.model.t5.T5Architecture;
+import org.pefttrainer.core.model.init.RandomT5Weights;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.core.model.t5.T5Model;
 
@@ -46,7 +44,7 @@ public final class GenerateBench {
         int repeats = Integer.parseInt(opt.get("repeats"));
 
         try (NDManager base = NDManager.newBaseManager()) {
-            T5Model model = randomModel(config, base, 1234);
+            T5Model model = RandomT5Weights.inMemory(config, base, 1234);
             NDArray ids = randomIds(base, batch, source, config.vocabSize(), 99);
             NDArray mask = base.ones(new Shape(batch, source), DataType.INT64);
             ForwardContext ctx = ForwardContext.inference(base);
@@ -103,28 +101,6 @@ public final class GenerateBench {
         double[] s = a.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    /**
-     * A T5 of {@code config}'s shapes with N(0, 0.05²) weights (layer norms 1), named as transformers names them;
-     * lm_head is an alias of the shared embedding when tied.
-     */
-    static T5Model randomModel(T5Config config, NDManager manager, long seed) {
-        Engine.getInstance().setRandomSeed((int) seed);
-        Weights weights = new Weights(manager);
-        for (Map.Entry<String, long[]> e : T5Architecture.parameterShapes(config).entrySet()) {
-            Shape shape = new Shape(e.getValue());
-            NDArray w = e.getKey().contains("layer_norm")
-                    ? manager.ones(shape, DataType.FLOAT32)
-                    : manager.randomNormal(0f, 0.05f, shape, DataType.FLOAT32);
-            weights.put(e.getKey(), w);
-        }
-        weights.alias("encoder.embed_tokens.weight", "shared.weight");
-        weights.alias("decoder.embed_tokens.weight", "shared.weight");
-        if (config.tieWordEmbeddings()) {
-            weights.alias("lm_head.weight", "shared.weight");
-        }
-        return new T5Model(config, weights);
     }
 
     private static NDArray randomIds(NDManager m, int batch, int length, int vocab, long seed) {

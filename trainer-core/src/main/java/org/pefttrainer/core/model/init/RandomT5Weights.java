@@ -1,5 +1,9 @@
 package org.pefttrainer.core.model.init;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +11,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.model.t5.T5Architecture;
+import org.pefttrainer.core.model.Weights;
 import org.pefttrainer.core.model.t5.T5Config;
+import org.pefttrainer.core.model.t5.T5Model;
 
 /**
  * Random T5 weights with transformers' T5PreTrainedModel._init_weights distributions (initializer_factor 1):
@@ -26,6 +32,27 @@ public final class RandomT5Weights {
             out.add(new HfCheckpointWriter.Tensor(name, e.getValue(), () -> values(e.getValue(), std, seed, name)));
         }
         return out;
+    }
+
+    /**
+     * The same distributions drawn straight into a loaded model (torch's generator seeded with {@code seed}), with no
+     * checkpoint on disk: for benchmarks of real shapes.
+     */
+    public static T5Model inMemory(T5Config c, NDManager manager, int seed) {
+        Engine.getInstance().setRandomSeed(seed);
+        Weights w = new Weights(manager);
+        for (Map.Entry<String, long[]> e : T5Architecture.parameterShapes(c).entrySet()) {
+            double std = std(c, e.getKey());
+            Shape shape = new Shape(e.getValue());
+            w.put(e.getKey(), Double.isNaN(std) ? manager.ones(shape, DataType.FLOAT32)
+                    : manager.randomNormal(0f, (float) std, shape, DataType.FLOAT32));
+        }
+        w.alias("encoder.embed_tokens.weight", "shared.weight");
+        w.alias("decoder.embed_tokens.weight", "shared.weight");
+        if (c.tieWordEmbeddings()) {
+            w.alias("lm_head.weight", "shared.weight");
+        }
+        return new T5Model(c, w);
     }
 
     /** The init standard deviation of a parameter, or NaN for the layer norms (filled with ones). */
