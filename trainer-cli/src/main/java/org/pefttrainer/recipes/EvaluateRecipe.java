@@ -20,6 +20,7 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
+import org.pefttrainer.eval.rouge.BootstrapSettings;
 import org.pefttrainer.eval.rouge.ConfidenceInterval;
 import org.pefttrainer.eval.rouge.RougeType;
 import org.pefttrainer.peft.adapter.Adapter;
@@ -38,10 +39,7 @@ public final class EvaluateRecipe {
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
                 GenerationConfig decoding = Decoding.from(cfg.generation(), session.folder());
-                Evaluator evaluator = new Evaluator(session.model(), session.tokenizer(),
-                        PromptTemplate.of(cfg.data().promptTemplate()), new Evaluator.Settings(
-                                cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding, cfg.eval().useStemmer(),
-                                RougeEpochListener.bootstrap(cfg)));
+                Evaluator evaluator = evaluator(cfg, session, decoding);
                 out.printf(Locale.ROOT, "evaluating %s on %,d examples of %s (%s) with %s decoding%s%n",
                         session.folder().dir(), examples.size(), cfg.data().path(), cfg.data().split(),
                         decoding.strategy().name().toLowerCase(Locale.ROOT),
@@ -75,6 +73,15 @@ public final class EvaluateRecipe {
                 }
             }
         }
+    }
+
+    /** The evaluator a config describes (template, truncation, batch size, decoding, stemming, bootstrap). */
+    static Evaluator evaluator(TrainerConfig cfg, ModelSession session, GenerationConfig decoding) {
+        var b = cfg.eval().bootstrap();
+        return new Evaluator(session.model(), session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate()),
+                new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding,
+                        cfg.eval().useStemmer(), new BootstrapSettings(b.confidence(), Math.max(1, b.samples()),
+                                (int) b.seed())));
     }
 
     static void printSummary(EvalResult r, PrintStream out) {

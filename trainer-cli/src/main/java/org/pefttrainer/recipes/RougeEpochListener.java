@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
-import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.Trainable;
@@ -15,7 +14,6 @@ import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
 import org.pefttrainer.eval.report.HtmlReport;
-import org.pefttrainer.eval.rouge.BootstrapSettings;
 import org.pefttrainer.eval.rouge.RougeType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,14 +37,7 @@ final class RougeEpochListener implements EpochEndListener {
         this.session = session;
         this.runDir = runDir;
         this.examples = Datasets.read(cfg.data(), cfg.data().validationSplit(), cfg.data().validationSubset());
-        this.evaluator = new Evaluator(session.model(), session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate()),
-                new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(),
-                        Decoding.from(cfg.generation(), session.folder()), cfg.eval().useStemmer(), bootstrap(cfg)));
-    }
-
-    static BootstrapSettings bootstrap(TrainerConfig cfg) {
-        var b = cfg.eval().bootstrap();
-        return new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed());
+        this.evaluator = EvaluateRecipe.evaluator(cfg, session, Decoding.from(cfg.generation(), session.folder()));
     }
 
     @Override

@@ -54,18 +54,4 @@ public final class DecoderCache {
         crossKeys[layer] = k;
         crossValues[layer] = v;
     }
-
-    /** Keeps only batch rows {@code index} (in that order), e.g. the surviving beams. */
-    public void reorder(NDArray index) {
-        for (int i = 0; i < selfKeys.length; i++) {
-            selfKeys[i] = take(selfKeys[i], index);
-            selfValues[i] = take(selfValues[i], index);
-            crossKeys[i] = take(crossKeys[i], index);
-            crossValues[i] = take(crossValues[i], index);
-        }
-    }
-
-    private static NDArray take(NDArray a, NDArray index) {
-        return a == null ? null : a.get(index);
-    }
 }

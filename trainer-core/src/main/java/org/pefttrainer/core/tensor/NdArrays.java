@@ -54,17 +54,6 @@ public final class NdArrays {
         SCRATCH.remove();
     }
 
-    public static long[][] toLong2d(NDArray a) {
-        long[] flat = a.toType(DataType.INT64, false).toLongArray();
-        int rows = (int) a.getShape().get(0);
-        int cols = (int) a.getShape().get(1);
-        long[][] out = new long[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(flat, r * cols, out[r], 0, cols);
-        }
-        return out;
-    }
-
     public static NDArray fromLong2d(NDManager manager, long[][] rows) {
         int r = rows.length;
         int c = r == 0 ? 0 : rows[0].length;

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.pefttrainer.core.UserException;
@@ -133,11 +132,6 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static int epochOf(Path checkpoint) {
-        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
-        return m.matches() ? Integer.parseInt(m.group(2)) : -1;
     }
 
     private static void writeArrays(Map<String, NDArray> arrays, Path file, Map<String, String> metadata) {

@@ -20,8 +20,6 @@ import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.core.tensor.Ops;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The training loop: teacher-forced cross-entropy on a frozen base model, gradients only for the
@@ -34,8 +32,6 @@ import org.slf4j.LoggerFactory;
  * bit-identical on CPU and a resumed run continues exactly where the checkpoint left off.
  */
 public final class Trainer {
-    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-
     private final TrainerSettings settings;
     private final Seq2SeqLM model;
     private final Trainable trainable;
