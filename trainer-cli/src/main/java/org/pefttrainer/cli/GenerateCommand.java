@@ -17,7 +17,6 @@ import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.inference.Completion;
-import org.pefttrainer.inference.DecodingOptions;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.peft.registry.AdapterInfo;
 import picocli.CommandLine;
@@ -28,7 +27,8 @@ import picocli.CommandLine.Option;
 /** {@code peft generate}: text from a base model with one of several loaded adapters, once or interactively. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generates text with a base model and adapters loaded by name (LoRA or prompt tuning), for"
-                + " --input texts or interactively. Decoding follows the config's generation section, then the flags.",
+                + " --input texts or interactively. Decoding follows the model folder's generation_config.json (then"
+                + " transformers' defaults), then the generation keys a CONFIG or override sets, then the flags.",
             "Examples:",
             "  peft generate --model models/flan-t5-base --adapter sum=checkpoints/run/adapter --use sum"
                     + " --input \"Summarize: ...\"",
@@ -59,7 +59,6 @@ public final class GenerateCommand implements Callable<Integer> {
         LoadedConfig loaded = options.config();
         TrainerConfig cfg = loaded.settings();
         try (InferenceEngine engine = options.open(cfg, false)) {
-            DecodingOptions decoding = options.decoding(cfg, engine);
             String adapter = use;
             if (adapter == null && engine.registry().list().size() == 1) {
                 adapter = engine.registry().list().keySet().iterator().next();
@@ -71,7 +70,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new UserException("--use " + adapter + ": no adapter of that name (loaded: "
                         + names(engine) + ")");
             }
-            GenerationConfig config = decoding.defaults();
+            GenerationConfig config = options.decoding(cfg, engine, spec.commandLine().getErr()).defaults();
             if (!inputs.isEmpty()) {
                 List<String> texts = readInputs();
                 List<InferenceEngine.Row> rows = new ArrayList<>();

@@ -56,8 +56,14 @@ final class InferenceOptions {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed.")
     Long seed;
 
+    /**
+     * The config file and overrides. Without a file, base.conf alone (not the embedded training default): decoding
+     * then follows the model folder's generation_config.json, as transformers' generate() does.
+     */
     LoadedConfig config() {
-        return ConfigArguments.split(configArgs).load();
+        ConfigArguments args = ConfigArguments.split(configArgs);
+        return args.config().isPresent() ? args.load()
+                : org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(args.overrides());
     }
 
     /** NAME=DIR pairs in order; the config's serve.adapters come first when {@code withServeAdapters}. */
@@ -96,10 +102,14 @@ final class InferenceOptions {
         return engine;
     }
 
-    /** The config's generation section on the model's generation_config.json, then the decoding flags. */
-    DecodingOptions decoding(TrainerConfig cfg, InferenceEngine engine) {
-        GenerationConfig base = Decoding.from(cfg.generation(), engine.session().folder());
-        DecodingOptions defaults = new DecodingOptions(base, cfg.generation().numBeams());
+    /**
+     * The model's generation_config.json, then the config's set generation keys, then the decoding flags; the
+     * sources of the non-default settings go to stderr.
+     */
+    DecodingOptions decoding(TrainerConfig cfg, InferenceEngine engine, java.io.PrintWriter log) {
+        Decoding resolved = Decoding.of(cfg.generation(), engine.session().folder());
+        int defaultBeams = Math.max(resolved.settings().numBeams(), Decoding.DEFAULT_BEAMS);
+        DecodingOptions defaults = new DecodingOptions(resolved.settings(), defaultBeams);
         ObjectNode flags = Json.MAPPER.createObjectNode();
         if (strategy != null) {
             flags.put("strategy", strategy);
@@ -122,6 +132,9 @@ final class InferenceOptions {
         if (seed != null) {
             flags.put("seed", seed);
         }
-        return new DecodingOptions(defaults.apply(flags, java.util.Set.of()), cfg.generation().numBeams());
+        Decoding flagged = resolved.withFlags(defaults.apply(flags, java.util.Set.of()));
+        log.println(flagged.describe());
+        log.flush();
+        return new DecodingOptions(flagged.settings(), defaultBeams);
     }
 }

@@ -1,11 +1,13 @@
 package org.pefttrainer.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.init.ModelInitializer;
 import org.pefttrainer.core.model.t5.T5Architecture;
@@ -18,10 +20,12 @@ import picocli.CommandLine.Option;
         description = {"Writes a randomly initialised T5 model folder in Hugging Face format (config.json,"
                 + " model.safetensors, tokenizer.json, ...): for tests, the embedded default, and smoke-testing a setup.",
             "Examples:",
-            "  peft init-model --size tiny --corpus data/dialogues/train.jsonl --out data/generated/tiny-t5",
+            "  peft init-model --size tiny --out /tmp/tiny-t5      (tokenizer built from the project's dialogues)",
             "  peft init-model --config ../shared/models/t5-small/config.json"
                     + " --tokenizer ../shared/models/flan-t5-small/tokenizer.json --out /tmp/t5-small-random"})
 public final class InitModelCommand implements Callable<Integer> {
+    /** The corpus of a tokenizer built when neither --tokenizer nor --corpus is given, under the project root. */
+    static final Path DEFAULT_CORPUS = Path.of("data", "dialogues", "train.jsonl");
 
     @Option(names = "--arch", defaultValue = "t5", description = "Architecture (only t5: T5, T5 v1.1, FLAN-T5).")
     String arch;
@@ -37,7 +41,8 @@ public final class InitModelCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--corpus", paramLabel = "FILE", split = ",",
-            description = "Build a word-level tokenizer from these text or JSONL files (used when --tokenizer is not given).")
+            description = "Build a word-level tokenizer from these text or JSONL files (used when --tokenizer is not given;"
+                    + " default: the project's own dialogues, data/dialogues/train.jsonl).")
     List<Path> corpus = new ArrayList<>();
 
     @Option(names = "--vocab-size", defaultValue = "2000", description = "Most words in a built tokenizer (default: ${DEFAULT-VALUE}).")
@@ -74,7 +79,14 @@ public final class InitModelCommand implements Callable<Integer> {
         } else if (!corpus.isEmpty()) {
             tok = ModelInitializer.TokenizerSource.build(corpus, vocabSize);
         } else {
-            throw new UserException("give --tokenizer tokenizer.json to copy, or --corpus FILE to build a word-level one");
+            // As the embedded default does: a word-level tokenizer of the project's own dialogues.
+            Path dialogues = ConfigLoader.projectRoot().resolve(DEFAULT_CORPUS);
+            if (!Files.isRegularFile(dialogues)) {
+                throw new UserException(dialogues + " not found (the default tokenizer corpus): give --tokenizer"
+                        + " tokenizer.json to copy, or --corpus FILE to build a word-level one");
+            }
+            tok = ModelInitializer.TokenizerSource.build(List.of(dialogues), vocabSize);
+            System.out.println("tokenizer: word-level, built from " + dialogues);
         }
         T5Config cfg = config == null ? null : T5Config.fromFile(config);
         long t0 = System.nanoTime();

@@ -37,15 +37,25 @@ public final class ServeCommand implements Callable<Integer> {
         TrainerConfig cfg = options.config().settings();
         PrintWriter out = spec.commandLine().getOut();
         InferenceEngine engine = options.open(cfg, true);
+        InferenceServer.Settings settings = InferenceServer.Settings.of(cfg.serve()).withAddress(
+                host != null ? host : cfg.serve().host(), port != null ? port : cfg.serve().port());
+        // The JDK server closes a connection whose request has not arrived within maxReqTime seconds (slow clients).
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "30");
+        }
         InferenceServer server;
         try {
-            server = new InferenceServer(engine, options.decoding(cfg, engine), host != null ? host : cfg.serve().host(),
-                    port != null ? port : cfg.serve().port(), cfg.serve().maxBatchSize(), cfg.serve().batchWaitMs());
+            server = new InferenceServer(engine, options.decoding(cfg, engine, spec.commandLine().getErr()), settings);
         } catch (RuntimeException | java.io.IOException e) {
             engine.close();
             throw e instanceof java.net.BindException b ? new org.pefttrainer.core.UserException("cannot bind "
-                    + (host != null ? host : cfg.serve().host()) + ":" + (port != null ? port : cfg.serve().port())
-                    + " (" + b.getMessage() + ")") : e;
+                    + settings.host() + ":" + settings.port() + " (" + b.getMessage() + ")") : e;
+        }
+        if (!settings.loopbackOnly() && settings.token() == null) {
+            spec.commandLine().getErr().println("peft serve: WARNING: listening on " + settings.host()
+                    + " (beyond loopback) with no token: anyone who reaches this address can use the server."
+                    + " Set serve.token (clients send 'Authorization: Bearer <token>').");
+            spec.commandLine().getErr().flush();
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -56,10 +66,12 @@ public final class ServeCommand implements Callable<Integer> {
         }, "serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start();
-        out.printf("peft serve: http://%s:%d  adapters: %s  (max_batch_size %d, batch_wait_ms %d; Ctrl-C stops)%n",
+        out.printf("peft serve: http://%s:%d  adapters: %s  (max_batch_size %d, batch_wait_ms %d, max_queue %d,"
+                        + " adapter changes over HTTP %s, token %s; Ctrl-C stops)%n",
                 server.host(), server.port(), engine.registry().list().isEmpty() ? "none"
-                        : String.join(", ", engine.registry().list().keySet()), cfg.serve().maxBatchSize(),
-                cfg.serve().batchWaitMs());
+                        : String.join(", ", engine.registry().list().keySet()), settings.maxBatchSize(),
+                settings.batchWaitMs(), settings.maxQueue(), settings.allowAdapterChanges() ? "on" : "off",
+                settings.token() == null ? "none" : "required");
         out.flush();
         stopped.await();
         return 0;

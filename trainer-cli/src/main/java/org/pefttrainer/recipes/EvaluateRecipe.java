@@ -17,6 +17,7 @@ import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.train.ProgressLines;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
@@ -38,18 +39,28 @@ public final class EvaluateRecipe {
             Adapter adapter = cfg.adapter().map(p -> Adapter.load(p, session.model(), session.root())).orElse(null);
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
-                GenerationConfig decoding = Decoding.from(cfg.generation(), session.folder());
+                Decoding resolved = Decoding.of(cfg.generation(), session.folder());
+                GenerationConfig decoding = resolved.settings();
                 Evaluator evaluator = evaluator(cfg, session, decoding);
-                out.printf(Locale.ROOT, "evaluating %s on %,d examples of %s (%s) with %s decoding%s%n",
+                out.printf(Locale.ROOT, "evaluating %s on %,d examples of %s (%s)%s%n%s%n",
                         session.folder().dir(), examples.size(), cfg.data().path(), cfg.data().split(),
-                        decoding.strategy().name().toLowerCase(Locale.ROOT),
-                        adapter == null ? "" : ", adapter " + cfg.adapter().get());
+                        adapter == null ? "" : ", adapter " + cfg.adapter().get(), resolved.describe());
                 EvalResult r;
-                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(examples.size())
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO).build()) {
+                if (ProgressLines.terminal()) {
+                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName("eval").setInitialMax(examples.size())
+                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
+                            .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO)
+                            .build()) {
+                        r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
+                                adapter == null ? null : adapter.encoderInputHook(), bar::stepTo);
+                    }
+                } else {
+                    ProgressLines lines = new ProgressLines("eval", " examples", System.err,
+                            ProgressLines.intervalSeconds(), System::nanoTime);
+                    lines.start(examples.size(), 0);
                     r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
-                            adapter == null ? null : adapter.encoderInputHook(), bar::stepTo);
+                            adapter == null ? null : adapter.encoderInputHook(), n -> lines.stepTo(n, null));
+                    lines.finish();
                 }
                 ObjectNode about = Json.MAPPER.createObjectNode();
                 about.put("model", session.folder().dir().toString());

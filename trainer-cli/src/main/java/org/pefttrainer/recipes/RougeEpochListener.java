@@ -37,7 +37,9 @@ final class RougeEpochListener implements EpochEndListener {
         this.session = session;
         this.runDir = runDir;
         this.examples = Datasets.read(cfg.data(), cfg.data().validationSplit(), cfg.data().validationSubset());
-        this.evaluator = EvaluateRecipe.evaluator(cfg, session, Decoding.from(cfg.generation(), session.folder()));
+        Decoding decoding = Decoding.of(cfg.generation(), session.folder());
+        LOG.info("epoch-end validation " + decoding.describe());
+        this.evaluator = EvaluateRecipe.evaluator(cfg, session, decoding.settings());
     }
 
     @Override

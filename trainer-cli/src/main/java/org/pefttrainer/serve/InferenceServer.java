@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.config.ServeConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.inference.Completion;
@@ -40,29 +41,61 @@ import org.slf4j.LoggerFactory;
  *   DELETE /adapters/{name}   → {"unloaded": name}
  *   GET    /health            → {"status": "ok", "adapters", "requests", "batches", "largest_batch", "queued"}
  * </pre>
- * Bad requests get a 4xx status and {@code {"error": "..."}}: malformed JSON, missing or non-string text, unknown
- * adapter, bad option values (400), unknown path (404), wrong method (405, with Allow), existing adapter name (409),
- * body over 1 MB (413). Generate requests wait in a {@link BatchScheduler}, which batches concurrent ones.
+ * Bad requests get a 4xx status and {@code {"error": "..."}}: malformed JSON, missing or non-string text, bad option
+ * values, max_new_tokens above the server's limit (400), a missing or wrong token when one is set (401), adapter
+ * changes while they are off (403), unknown path or adapter (404), wrong method (405, with Allow), existing adapter
+ * name (409), body over the limit (413), a full queue (429). A request not answered within the timeout gets 503.
+ * Generate requests wait in a {@link BatchScheduler}, which batches concurrent ones.
  */
 public final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
-    private static final int MAX_BODY = 1 << 20;
     private static final Set<String> GENERATE_FIELDS = Set.of("adapter", "text");
+    /** Most decoder rows (beams or samples) one request may ask for: beyond, memory grows with no useful result. */
+    static final int MAX_ROWS_PER_REQUEST = 32;
+    /** A body over the limit is still read (and dropped) up to this size, so the client gets its 413. */
+    private static final long MAX_DRAIN = 128L << 20;
+
+    /** How the server listens and what it accepts; {@link #of(ServeConfig)} reads the config's serve section. */
+    public record Settings(String host, int port, int maxBatchSize, int batchWaitMs, int maxBodyBytes,
+            int maxNewTokens, int maxQueue, long requestTimeoutMs, boolean allowAdapterChanges, String token) {
+
+        public static Settings of(ServeConfig c) {
+            return new Settings(c.host(), c.port(), c.maxBatchSize(), c.batchWaitMs(), c.maxBodyBytes(),
+                    c.maxNewTokens(), c.maxQueue(), c.requestTimeoutMs(), c.allowAdapterChanges(),
+                    c.token().orElse(null));
+        }
+
+        public Settings withAddress(String h, int p) {
+            return new Settings(h, p, maxBatchSize, batchWaitMs, maxBodyBytes, maxNewTokens, maxQueue,
+                    requestTimeoutMs, allowAdapterChanges, token);
+        }
+
+        /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, localhost). */
+        public boolean loopbackOnly() {
+            try {
+                return java.net.InetAddress.getByName(host).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+    }
 
     private final InferenceEngine engine;
     private final DecodingOptions decoding;
+    private final Settings settings;
     private final BatchScheduler scheduler;
     private final HttpServer http;
     private final ExecutorService handlers;
 
-    public InferenceServer(InferenceEngine engine, DecodingOptions decoding, String host, int port, int maxBatchSize,
-            int batchWaitMs) throws IOException {
+    public InferenceServer(InferenceEngine engine, DecodingOptions decoding, Settings settings) throws IOException {
         this.engine = engine;
         this.decoding = decoding;
-        this.scheduler = new BatchScheduler(engine, maxBatchSize, batchWaitMs);
-        this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
-        // Handler threads only parse and wait; the scheduler's worker runs the model.
-        this.handlers = Executors.newFixedThreadPool(Math.max(16, 2 * maxBatchSize), r -> {
+        this.settings = settings;
+        this.scheduler = new BatchScheduler(engine, settings.maxBatchSize(), settings.batchWaitMs(), settings.maxQueue());
+        this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 256);
+        // Handler threads only parse and wait (the scheduler's worker runs the model), so a thread per open request
+        // is cheap; a fixed pool would let a few slow clients starve everyone else.
+        this.handlers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "http");
             t.setDaemon(true);
             return t;
@@ -73,6 +106,10 @@ public final class InferenceServer implements AutoCloseable {
 
     public void start() {
         http.start();
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     /** The bound port (useful with port 0). */
@@ -92,6 +129,9 @@ public final class InferenceServer implements AutoCloseable {
         try {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
+            if (settings.token() != null && !path.equals("/health")) {
+                authorize(ex);
+            }
             if (path.equals("/generate")) {
                 require(method, "POST");
                 send(ex, 200, generate(readJson(ex)));
@@ -100,10 +140,12 @@ public final class InferenceServer implements AutoCloseable {
                 if (method.equals("GET")) {
                     send(ex, 200, adapters());
                 } else {
+                    requireChanges();
                     send(ex, 201, load(readJson(ex)));
                 }
             } else if (path.startsWith("/adapters/") && path.length() > "/adapters/".length()) {
                 require(method, "DELETE");
+                requireChanges();
                 send(ex, 200, unload(URLDecoder.decode(path.substring("/adapters/".length()), StandardCharsets.UTF_8)));
             } else if (path.equals("/health")) {
                 require(method, "GET");
@@ -116,9 +158,15 @@ public final class InferenceServer implements AutoCloseable {
             if (e.allow() != null) {
                 ex.getResponseHeaders().set("Allow", e.allow());
             }
+            if (e.status() == 401) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            }
             send(ex, e.status(), error(e.getMessage()));
         } catch (AdapterRegistry.UnknownAdapterException e) {
-            send(ex, ex.getRequestMethod().equals("DELETE") ? 404 : 400, error(e.getMessage()));
+            send(ex, 404, error(e.getMessage()));
+        } catch (BatchScheduler.QueueFullException e) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            send(ex, 429, error(e.getMessage()));
         } catch (UserException e) {
             send(ex, 400, error(e.getMessage()));
         } catch (RuntimeException e) {
@@ -126,6 +174,22 @@ public final class InferenceServer implements AutoCloseable {
             send(ex, 500, error("internal error: " + e));
         } finally {
             ex.close();
+        }
+    }
+
+    private void authorize(HttpExchange ex) {
+        String given = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] want = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+        if (given == null || !java.security.MessageDigest.isEqual(want, given.getBytes(StandardCharsets.UTF_8))) {
+            throw new HttpError(401, given == null ? "this server needs a token: send 'Authorization: Bearer <token>'"
+                    : "wrong token");
+        }
+    }
+
+    private void requireChanges() {
+        if (!settings.allowAdapterChanges()) {
+            throw new HttpError(403, "loading and unloading adapters over HTTP is off on this server "
+                    + "(serve.allow_adapter_changes = true turns it on)");
         }
     }
 
@@ -156,25 +220,39 @@ public final class InferenceServer implements AutoCloseable {
             adapter = a.textValue().isEmpty() ? null : a.textValue();
         }
         if (adapter != null && !engine.registry().contains(adapter)) {
-            throw new HttpError(400, "unknown adapter '" + adapter + "' (loaded: "
+            throw new HttpError(404, "unknown adapter '" + adapter + "' (loaded: "
                     + (engine.registry().list().isEmpty() ? "none" : String.join(", ",
                     engine.registry().list().keySet())) + ")");
         }
         GenerationConfig config = decoding.apply(body, GENERATE_FIELDS);
+        if (body.has("max_new_tokens") && config.maxNewTokens() > settings.maxNewTokens()) {
+            throw new HttpError(400, "max_new_tokens " + config.maxNewTokens() + " is above this server's limit of "
+                    + settings.maxNewTokens() + " (serve.max_new_tokens)");
+        }
+        if (Math.max(config.numBeams(), config.numReturnSequences()) > MAX_ROWS_PER_REQUEST) {
+            throw new HttpError(400, "num_beams and num_return_sequences may be at most " + MAX_ROWS_PER_REQUEST
+                    + " per request");
+        }
         long t0 = System.nanoTime();
         CompletableFuture<Completion> f = scheduler.submit(new InferenceEngine.Row(adapter, text.textValue()), config);
         Completion c;
         try {
-            c = f.get(10, TimeUnit.MINUTES);
+            c = f.get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            scheduler.cancel(f);
             throw new HttpError(503, "interrupted");
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new HttpError(503, "generation did not finish within 10 minutes");
+            scheduler.cancel(f);
+            throw new HttpError(503, "not answered within " + settings.requestTimeoutMs() / 1000.0
+                    + " s (serve.request_timeout_s); the server is overloaded, retry later");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof UserException u) {
                 throw u;
+            }
+            if (cause instanceof BatchScheduler.QueueFullException q) {
+                throw q;
             }
             if (cause instanceof IllegalStateException s) {
                 throw new HttpError(503, s.getMessage());
@@ -265,13 +343,27 @@ public final class InferenceServer implements AutoCloseable {
         return v.textValue();
     }
 
-    private static ObjectNode readJson(HttpExchange ex) throws IOException {
+    private ObjectNode readJson(HttpExchange ex) throws IOException {
+        int max = settings.maxBodyBytes();
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes(MAX_BODY + 1);
-        }
-        if (body.length > MAX_BODY) {
-            throw new HttpError(413, "request body larger than " + MAX_BODY + " bytes");
+            long length = -1;
+            try {
+                length = declared == null ? -1 : Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
+            }
+            body = length > max ? new byte[max + 1] : in.readNBytes(max + 1);
+            if (body.length > max) {
+                // Read what the client sends (up to a cap) so that it sees the answer instead of a broken pipe.
+                long skipped = 0;
+                byte[] sink = new byte[1 << 16];
+                for (int n; skipped < MAX_DRAIN && (n = in.read(sink)) > 0;) {
+                    skipped += n;
+                }
+                throw new HttpError(413, "request body larger than " + max + " bytes (serve.max_body_bytes)");
+            }
         }
         JsonNode n;
         try {

@@ -49,7 +49,8 @@ class InferenceServerTest {
         engine.load("b", fx.loraB);
         engine.load("p", fx.prompt);
         // A long batch wait, so that requests sent together reliably share a batch.
-        server = new InferenceServer(engine, new DecodingOptions(DEFAULTS, 3), cfg.serve().host(), 0, 4, 1500);
+        server = new InferenceServer(engine, new DecodingOptions(DEFAULTS, 3), new InferenceServer.Settings(
+                cfg.serve().host(), 0, 4, 1500, 1 << 20, 512, 256, 300_000, true, null));
         server.start();
         client = HttpClient.newHttpClient();
         base = "http://127.0.0.1:" + server.port();
@@ -171,7 +172,7 @@ class InferenceServerTest {
         assertError(400, "expected a JSON object", call("POST", "/generate", "[1, 2]"));
         assertError(400, "missing field 'text' (the input to generate from)", call("POST", "/generate", "{}"));
         assertError(400, "field 'text' must be a string, got number", call("POST", "/generate", "{\"text\": 5}"));
-        assertError(400, "unknown adapter 'zz' (loaded: a, b, p)", call("POST", "/generate",
+        assertError(404, "unknown adapter 'zz' (loaded: a, b, p)", call("POST", "/generate",
                 generateBody("zz", "w1", "")));
         assertError(400, "num_beams must be an integer, got \"abc\"", call("POST", "/generate",
                 generateBody("a", "w1", ", \"num_beams\": \"abc\"")));
@@ -210,7 +211,7 @@ class InferenceServerTest {
         Reply unloaded = call("DELETE", "/adapters/c", null);
         assertEquals(200, unloaded.status());
         assertEquals("c", unloaded.body().get("unloaded").asText());
-        assertError(400, "unknown adapter 'c'", call("POST", "/generate", generateBody("c", "w20", "")));
+        assertError(404, "unknown adapter 'c'", call("POST", "/generate", generateBody("c", "w20", "")));
         assertError(404, "unknown adapter 'c'", call("DELETE", "/adapters/c", null));
     }
 

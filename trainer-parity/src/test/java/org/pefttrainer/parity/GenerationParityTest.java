@@ -30,6 +30,8 @@ class GenerationParityTest extends ParityTestBase {
     /** Beam scores are sums of fp32 log-probabilities over up to 12 steps, divided by a length power. */
     private static final Tolerance BEAM_SCORE = Tolerance.absolute(1e-4);
 
+    @org.junit.jupiter.api.io.TempDir static java.nio.file.Path tmp;
+
     GenerationParityTest() {
         super("generate");
     }
@@ -37,6 +39,57 @@ class GenerationParityTest extends ParityTestBase {
     @TestFactory
     Stream<DynamicTest> generationMatchesTransformers() {
         return Fixtures.tests(Fixtures.GENERATE, this::check);
+    }
+
+    /**
+     * {@code generate(**inputs)} in transformers takes its settings from the model folder's generation_config.json.
+     * With the case's settings written there and no generation key set in the config (base.conf alone, as
+     * {@code peft generate --model DIR} runs), our decoding layers must give transformers' ids.
+     */
+    @TestFactory
+    Stream<DynamicTest> settingsFromTheFoldersGenerationConfigMatchTransformers() {
+        return Fixtures.tests(Fixtures.GENERATE, kase -> {
+            if (!kase.get("adapter_dir").isNull()) {
+                return;
+            }
+            String id = Fixtures.id(kase);
+            java.nio.file.Path folder = folderWithGenerationConfig(kase);
+            GenerationConfig decoding = org.pefttrainer.recipes.Decoding.of(
+                    org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(java.util.List.of()).settings()
+                            .generation(), org.pefttrainer.core.io.hf.HfModelFolder.open(folder)).settings();
+            assertEquals(config(id, kase.get("settings")), decoding, id + ": settings from generation_config.json");
+            long[][] expected = Fixtures.longMatrix(Fixtures.json(kase.get("outputs").asText()).get("sequences"));
+            Inputs in = Fixtures.inputs(kase);
+            try (NDManager m = manager.newSubManager()) {
+                T5Model model = org.pefttrainer.core.model.t5.T5Loader.load(
+                        org.pefttrainer.core.io.hf.HfModelFolder.open(folder), m, null);
+                GenerationResult result = new Generator(model).generate(ForwardContext.inference(m), in.inputIds(m),
+                        in.attentionMask(m), decoding);
+                for (int r = 0; r < expected.length; r++) {
+                    long[] want = generatedPart(id + " row " + r, expected[r], model.decoderStartTokenId(),
+                            model.eosTokenId(), model.padTokenId());
+                    assertArrayEquals(want, result.best(r).tokens(), id + " row " + r);
+                }
+            }
+            report.recordExact(id + " via generation_config.json", "ids of " + expected.length + " rows");
+        });
+    }
+
+    /** A copy of the case's checkpoint folder whose generation_config.json holds the case's generate() settings. */
+    private static java.nio.file.Path folderWithGenerationConfig(JsonNode kase) {
+        try {
+            java.nio.file.Path src = Fixtures.checkpointDir(kase.get("checkpoint").asText());
+            java.nio.file.Path dst = java.nio.file.Files.createTempDirectory(tmp, "gen-config-");
+            try (Stream<java.nio.file.Path> files = java.nio.file.Files.list(src)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                    java.nio.file.Files.copy(f, dst.resolve(f.getFileName()));
+                }
+            }
+            java.nio.file.Files.writeString(dst.resolve("generation_config.json"), kase.get("settings").toString());
+            return dst;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void check(JsonNode kase) {

@@ -42,7 +42,8 @@ public final class ConfigLoader {
         }
         Config config = parse(() -> ConfigFactory.parseFile(file.toFile(),
                 ConfigParseOptions.defaults().setAllowMissing(false)));
-        return finish(file.toString(), RunNamer.configName(file.getFileName().toString()), config, parsed, clock);
+        return finish(file.toString(), RunNamer.configName(file.getFileName().toString()), config, parsed, clock,
+                file.toAbsolutePath().normalize().getParent());
     }
 
     /**
@@ -64,7 +65,14 @@ public final class ConfigLoader {
             throw new UserException("no default config: configs/default.conf not found and " + DEFAULT_RESOURCE
                     + " not in the jar; give a config file");
         }
-        return finish(DEFAULT_RESOURCE, "default", config, parsed, clock);
+        // The jar's copy stands for configs/default.conf: its paths are relative to the project's configs/.
+        return finish(DEFAULT_RESOURCE, "default", config, parsed, clock, projectRoot().resolve("configs"));
+    }
+
+    /** base.conf's defaults alone with {@code overrides}: for commands run without a config file but the default's. */
+    public static LoadedConfig loadSchemaDefaults(List<String> overrides) {
+        return finish("base.conf", "base", ConfigFactory.empty(), parseOverrides(overrides), Clock.systemDefaultZone(),
+                projectRoot());
     }
 
     /** configs/default.conf under {@value #HOME_PROPERTY}, else under the working directory, if it exists. */
@@ -86,8 +94,14 @@ public final class ConfigLoader {
         return OverrideParser.parse(overrides);
     }
 
+    /** The folder in {@value #HOME_PROPERTY} (the project), else the working directory. */
+    public static Path projectRoot() {
+        String home = System.getProperty(HOME_PROPERTY);
+        return (home != null && !home.isBlank() ? Path.of(home) : Path.of("")).toAbsolutePath().normalize();
+    }
+
     private static LoadedConfig finish(String source, String configName, Config file, List<ConfigOverride> overrides,
-                                       Clock clock) {
+                                       Clock clock, Path root) {
         ConfigSchema schema = ConfigSchema.get();
         OverrideApplier.Result applied = new OverrideApplier(schema).apply(file.withFallback(schema.defaults()),
                 overrides);
@@ -100,6 +114,7 @@ public final class ConfigLoader {
             InvalidConfigException.throwIfAny(problems);
             throw new IllegalStateException(e);
         }
+        resolved = ConfigPaths.absolute(resolved, root);
         resolved = RunNamer.nameIfUnset(resolved, configName, clock);
         problems.addAll(new ConfigValidator(schema).validate(resolved));
         InvalidConfigException.throwIfAny(problems);

@@ -51,18 +51,24 @@ final class CrossKeyRules {
                             ? "optim.schedule.final_lr (" + c.getDouble("optim.schedule.final_lr")
                                     + ") must be <= optim.lr (" + c.getDouble("optim.lr") + ")"
                             : null),
+            // Decoding keys may be unset (the model's generation_config.json fills them in): the generator's own
+            // checks see the merged settings; these catch what the config alone already gets wrong.
             new CrossKeyRule(List.of("generation.num_beams", "generation.strategy"), c ->
-                    strategy(c, "beam") && c.getInt("generation.num_beams") < 2
+                    strategy(c, "beam") && !c.getIsNull("generation.num_beams") && c.getInt("generation.num_beams") < 2
                             ? "generation.strategy = beam needs generation.num_beams >= 2 (got "
                                     + c.getInt("generation.num_beams") + ")"
                             : null),
             new CrossKeyRule(List.of("generation.num_return_sequences", "generation.strategy", "generation.num_beams"),
                     c -> {
+                        if (c.getIsNull("generation.num_return_sequences")) {
+                            return null;
+                        }
                         int n = c.getInt("generation.num_return_sequences");
                         if (strategy(c, "greedy") && n > 1) {
                             return "generation.num_return_sequences must be 1 with strategy = greedy (got " + n + ")";
                         }
-                        if (strategy(c, "beam") && n > c.getInt("generation.num_beams")) {
+                        if (strategy(c, "beam") && !c.getIsNull("generation.num_beams")
+                                && n > c.getInt("generation.num_beams")) {
                             return "generation.num_return_sequences (" + n + ") must be <= generation.num_beams ("
                                     + c.getInt("generation.num_beams") + ")";
                         }
@@ -78,7 +84,7 @@ final class CrossKeyRules {
     }
 
     private static boolean strategy(Config c, String name) {
-        return c.getString("generation.strategy").equalsIgnoreCase(name);
+        return !c.getIsNull("generation.strategy") && c.getString("generation.strategy").equalsIgnoreCase(name);
     }
 
     private static boolean defaultTargets(Config c) {

@@ -7,6 +7,7 @@ import static org.pefttrainer.core.config.NumberRange.greaterThan;
 import static org.pefttrainer.core.config.NumberRange.open;
 import static org.pefttrainer.core.config.NumberRange.openClosed;
 import static org.pefttrainer.core.config.ValueCheck.oneOf;
+import static org.pefttrainer.core.config.ValueType.BOOLEAN;
 import static org.pefttrainer.core.config.ValueType.DOUBLE;
 import static org.pefttrainer.core.config.ValueType.DOUBLE_LIST;
 import static org.pefttrainer.core.config.ValueType.INT;
@@ -102,22 +103,30 @@ final class KeyRules {
         add(KeyRule.of("eval.bootstrap.confidence", DOUBLE, open(0, 1)));
         add(KeyRule.of("eval.sample_predictions", INT, atLeast(0)));
 
-        add(KeyRule.of("generation.strategy", STRING, oneOf(GenerationConfig.Strategy.class)));
-        add(KeyRule.of("generation.max_new_tokens", INT, atLeast(1)));
-        add(KeyRule.of("generation.num_beams", INT, atLeast(1)));
-        add(KeyRule.of("generation.length_penalty", DOUBLE));
-        add(KeyRule.of("generation.no_repeat_ngram_size", INT, atLeast(0)));
-        add(KeyRule.of("generation.temperature", DOUBLE, greaterThan(0)));
-        add(KeyRule.of("generation.top_k", INT, atLeast(0)));
-        add(KeyRule.of("generation.top_p", DOUBLE, openClosed(0, 1)));
-        add(KeyRule.of("generation.num_return_sequences", INT, atLeast(1)));
+        // Unset (null) decoding keys come from the model folder's generation_config.json, then transformers' defaults.
+        add(KeyRule.of("generation.strategy", STRING, oneOf(GenerationConfig.Strategy.class)).orNull());
+        add(KeyRule.of("generation.max_new_tokens", INT, atLeast(1)).orNull());
+        add(KeyRule.of("generation.num_beams", INT, atLeast(1)).orNull());
+        add(KeyRule.of("generation.length_penalty", DOUBLE).orNull());
+        add(KeyRule.of("generation.no_repeat_ngram_size", INT, atLeast(0)).orNull());
+        add(KeyRule.of("generation.early_stopping", BOOLEAN).orNull());
+        add(KeyRule.of("generation.temperature", DOUBLE, greaterThan(0)).orNull());
+        add(KeyRule.of("generation.top_k", INT, atLeast(0)).orNull());
+        add(KeyRule.of("generation.top_p", DOUBLE, openClosed(0, 1)).orNull());
+        add(KeyRule.of("generation.num_return_sequences", INT, atLeast(1)).orNull());
         add(KeyRule.of("generation.seed", LONG, atLeast(0)));
+        add(KeyRule.of("generation.use_cache", BOOLEAN).orNull());
 
         add(KeyRule.of("serve.host", STRING, ValueCheck.NOT_BLANK));
         add(KeyRule.of("serve.port", INT, closed(0, 65535)));
         add(KeyRule.of("serve.max_batch_size", INT, atLeast(1)));
         add(KeyRule.of("serve.batch_wait_ms", INT, atLeast(0)));
         add(KeyRule.of("serve.adapters", OBJECT, ValueCheck.PATH_ENTRIES));
+        add(KeyRule.of("serve.max_body_bytes", INT, closed(64, 1 << 30)));
+        add(KeyRule.of("serve.max_new_tokens", INT, atLeast(1)));
+        add(KeyRule.of("serve.max_queue", INT, atLeast(1)));
+        add(KeyRule.of("serve.request_timeout_s", DOUBLE, greaterThan(0)));
+        add(KeyRule.of("serve.token", STRING, ValueCheck.NOT_BLANK).orNull());
 
         add(KeyRule.of("added_keys", STRING_LIST, ValueCheck.NO_BLANK_ELEMENTS));
     }

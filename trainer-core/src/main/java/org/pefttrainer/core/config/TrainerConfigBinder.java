@@ -160,18 +160,25 @@ final class TrainerConfigBinder {
 
     private GenerationConfig generation() {
         return new GenerationConfig(
-                enumOf(GenerationConfig.Strategy.class, "generation.strategy"),
-                getInt("generation.max_new_tokens"),
-                getInt("generation.num_beams"),
-                getDouble("generation.length_penalty"),
-                getInt("generation.no_repeat_ngram_size"),
-                bool("generation.early_stopping"),
-                getDouble("generation.temperature"),
-                getInt("generation.top_k"),
-                getDouble("generation.top_p"),
-                getInt("generation.num_return_sequences"),
+                isNull("generation.strategy") ? Optional.empty()
+                        : Optional.of(enumOf(GenerationConfig.Strategy.class, "generation.strategy")),
+                optional("generation.max_new_tokens", c::getInt),
+                optional("generation.num_beams", c::getInt),
+                optional("generation.length_penalty", c::getDouble),
+                optional("generation.no_repeat_ngram_size", c::getInt),
+                optional("generation.early_stopping", c::getBoolean),
+                optional("generation.temperature", c::getDouble),
+                optional("generation.top_k", c::getInt),
+                optional("generation.top_p", c::getDouble),
+                optional("generation.num_return_sequences", c::getInt),
                 getLong("generation.seed"),
-                bool("generation.use_cache"));
+                optional("generation.use_cache", c::getBoolean));
+    }
+
+    /** A nullable key: empty when null. */
+    private <T> Optional<T> optional(String key, java.util.function.Function<String, T> get) {
+        read.add(key);
+        return c.getIsNull(key) ? Optional.empty() : Optional.of(get.apply(key));
     }
 
     private ServeConfig serve() {
@@ -182,7 +189,13 @@ final class TrainerConfigBinder {
                 getInt("serve.port"),
                 getInt("serve.max_batch_size"),
                 getInt("serve.batch_wait_ms"),
-                adapters);
+                adapters,
+                getInt("serve.max_body_bytes"),
+                getInt("serve.max_new_tokens"),
+                getInt("serve.max_queue"),
+                Math.round(getDouble("serve.request_timeout_s") * 1000),
+                bool("serve.allow_adapter_changes"),
+                optionalString("serve.token"));
     }
 
     private Map<String, String> tags() {

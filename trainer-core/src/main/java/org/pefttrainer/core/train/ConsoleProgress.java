@@ -8,19 +8,35 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A terminal progress bar (me.tongfei:progressbar) showing loss, learning rate, tokens/s and the ETA. */
+/**
+ * Training progress with loss, learning rate, tokens/s and the ETA: a terminal progress bar (me.tongfei:progressbar),
+ * or plain lines every few seconds when the output is a log ({@link ProgressLines}).
+ */
 public final class ConsoleProgress implements TrainProgress {
     private final String task;
     private final PrintStream out;
+    private final ProgressLines lines;
     private ProgressBar bar;
 
+    /** A bar on a terminal, lines in a log ({@link ProgressLines#terminal()}). */
     public ConsoleProgress(String task, PrintStream out) {
+        this(task, out, ProgressLines.terminal() ? null
+                : new ProgressLines(task, " steps", out, ProgressLines.intervalSeconds(), System::nanoTime));
+    }
+
+    /** Plain lines when {@code lines} is given, else a bar. */
+    public ConsoleProgress(String task, PrintStream out, ProgressLines lines) {
         this.task = task;
         this.out = out;
+        this.lines = lines;
     }
 
     @Override
     public void start(long totalSteps, long doneSteps) {
+        if (lines != null) {
+            lines.start(totalSteps, doneSteps);
+            return;
+        }
         bar = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(totalSteps)
@@ -34,9 +50,12 @@ public final class ConsoleProgress implements TrainProgress {
 
     @Override
     public void step(long doneSteps, double loss, double lr, double tokensPerSecond) {
-        if (bar != null) {
+        String extra = String.format(Locale.ROOT, "loss %.4f lr %.2e %.0f tok/s", loss, lr, tokensPerSecond);
+        if (lines != null) {
+            lines.stepTo(doneSteps, extra);
+        } else if (bar != null) {
             bar.stepTo(doneSteps);
-            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f lr %.2e %.0f tok/s", loss, lr, tokensPerSecond));
+            bar.setExtraMessage(extra);
         }
     }
 
@@ -53,6 +72,9 @@ public final class ConsoleProgress implements TrainProgress {
 
     @Override
     public void close() {
+        if (lines != null) {
+            lines.finish();
+        }
         if (bar != null) {
             bar.close();
             bar = null;

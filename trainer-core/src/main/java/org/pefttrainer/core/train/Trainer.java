@@ -90,13 +90,18 @@ public final class Trainer {
                 Checkpoints.cleanTemporaries(runDir);
                 Optional<Path> latest = Checkpoints.latest(runDir);
                 if (latest.isEmpty()) {
-                    throw new UserException(runDir + ": no complete checkpoint to resume from (epoch-N/ or step-N/)");
+                    // Killed before its first checkpoint: nothing was kept, so the run starts over from step 0 with
+                    // the config it saved (the same seed gives the same run).
+                    progress.message(runDir + ": no complete checkpoint (epoch-N/ or step-N/) yet; starting this run "
+                            + "again from step 0 with its saved config");
+                    metrics.truncate(0);
+                } else {
+                    lastCheckpoint = latest.get();
+                    state = Checkpoints.restore(lastCheckpoint, trainable, optimizer);
+                    metrics.truncate(state.metricsBytes());
+                    progress.message("resuming from " + lastCheckpoint + " at epoch " + (state.epoch() + 1)
+                            + ", batch " + state.batchIndex() + ", step " + state.globalStep());
                 }
-                lastCheckpoint = latest.get();
-                state = Checkpoints.restore(lastCheckpoint, trainable, optimizer);
-                metrics.truncate(state.metricsBytes());
-                progress.message("resuming from " + lastCheckpoint + " at epoch " + (state.epoch() + 1) + ", batch "
-                        + state.batchIndex() + ", step " + state.globalStep());
             } else {
                 metrics.truncate(0);
             }

@@ -73,17 +73,25 @@ class IncludesAndDefaultTest {
 
     @Test
     void theJarsDefaultIsConfigsDefaultConf() {
-        // Tests run in trainer-core/, which has no configs/default.conf: without peft.home the jar's copy loads.
+        // Tests run in trainer-core/, which has no configs/default.conf. With peft.home pointing at a folder without
+        // one, the jar's copy loads, its paths relative to that folder's configs/ as the file's are to its own.
         String old = System.getProperty(ConfigLoader.HOME_PROPERTY);
-        System.clearProperty(ConfigLoader.HOME_PROPERTY);
+        System.setProperty(ConfigLoader.HOME_PROPERTY, ConfigTestFiles.CONFIGS.toAbsolutePath().normalize().getParent()
+                .resolve("no-such-project").toString());
         try {
             LoadedConfig fromJar = ConfigLoader.loadDefault(List.of(), CLOCK);
             assertEquals(ConfigLoader.DEFAULT_RESOURCE, fromJar.source());
             LoadedConfig fromDisk = load(ConfigTestFiles.CONFIGS.resolve("default.conf"));
-            assertEquals(fromDisk.config(), fromJar.config());
+            assertEquals(fromDisk.config().withoutPath("run.output_dir").withoutPath("model").withoutPath("data.path"),
+                    fromJar.config().withoutPath("run.output_dir").withoutPath("model").withoutPath("data.path"));
+            java.nio.file.Path home = java.nio.file.Path.of(System.getProperty(ConfigLoader.HOME_PROPERTY));
+            assertEquals(home.resolve("data/dialogues"), fromJar.settings().data().path());
+            assertEquals(home.resolve("checkpoints"), fromJar.settings().run().outputDir());
         } finally {
             if (old != null) {
                 System.setProperty(ConfigLoader.HOME_PROPERTY, old);
+            } else {
+                System.clearProperty(ConfigLoader.HOME_PROPERTY);
             }
         }
     }

@@ -71,7 +71,8 @@ class OverridesTest {
         ModelConfig m = load(f, "model.config_overrides.num_layers=2").settings().model();
         assertEquals(Map.of("dropout_rate", 0, "num_layers", 2), m.configOverrides());
         Map<String, Path> adapters = load(f, "serve.adapters.news=runs/a/adapter").settings().serve().adapters();
-        assertEquals(Map.of("news", Path.of("runs/a/adapter")), adapters);
+        // A path given on the command line is relative to the working directory.
+        assertEquals(Map.of("news", Path.of("runs/a/adapter").toAbsolutePath()), adapters);
     }
 
     @Test
@@ -135,7 +136,7 @@ class OverridesTest {
                 "peft.lora.init=gaussian",
                 "run.tags.id=007").settings();
         assertEquals(Path.of("/models/flan-t5-base#2"), s.model().path());
-        assertEquals(Path.of("http://host//data"), s.data().path());
+        assertEquals(Path.of("http://host//data").toAbsolutePath().normalize(), s.data().path());
         assertEquals("exp 1", s.run().name());
         assertEquals(LoraConfig.Init.GAUSSIAN, s.peft().lora().init());
         assertEquals("007", s.run().tags().get("id"));

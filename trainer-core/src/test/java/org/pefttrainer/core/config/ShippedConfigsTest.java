@@ -51,7 +51,7 @@ class ShippedConfigsTest {
     @Test
     void baseConfIsTheDefaultsOfTheIssue() {
         TrainerConfig s = load(CONFIGS.resolve("base.conf")).settings();
-        assertEquals(Path.of("data/generated/tiny-t5"), s.model().path());
+        assertEquals(inConfigs("data/generated/tiny-t5"), s.model().path());
         assertFalse(s.model().initIfMissing());
         assertTrue(s.model().dropout().isEmpty());
         assertTrue(s.adapter().isEmpty());
@@ -71,9 +71,12 @@ class ShippedConfigsTest {
         assertEquals("Summarize the following conversation.\n\n{dialogue}\n\nSummary: ", s.data().promptTemplate());
         assertEquals(EvalConfig.Metric.ROUGE_LSUM, s.eval().metric());
         assertEquals(0.95, s.eval().bootstrap().confidence());
-        assertEquals(GenerationConfig.Strategy.GREEDY, s.generation().strategy());
+        // Decoding keys are unset: the model folder's generation_config.json decides.
+        assertTrue(s.generation().strategy().isEmpty());
+        assertTrue(s.generation().maxNewTokens().isEmpty());
+        assertEquals(0, s.generation().seed());
         assertEquals(8080, s.serve().port());
-        assertEquals(Path.of("checkpoints", "base-20250304-050607"), s.run().runDir());
+        assertEquals(inConfigs("checkpoints/base-20250304-050607"), s.run().runDir());
     }
 
     @Test
@@ -93,11 +96,13 @@ class ShippedConfigsTest {
     void defaultConfBuildsTheTinyModelAndReadsTheProjectsDialogues() {
         TrainerConfig s = load(CONFIGS.resolve("default.conf")).settings();
         assertTrue(s.model().initIfMissing());
-        assertEquals(Path.of("data/generated/tiny-t5"), s.model().path());
+        // default.conf's paths are relative to configs/: they name the project's data/ folder.
+        assertEquals(inConfigs("../data/generated/tiny-t5"), s.model().path());
         assertEquals("t5", s.model().init().arch());
         assertEquals("tiny", s.model().init().size());
-        assertEquals(Path.of("data/dialogues/train.jsonl"), s.model().init().tokenizerCorpus());
-        assertEquals(Path.of("data/dialogues"), s.data().path());
+        assertEquals(inConfigs("../data/dialogues/train.jsonl"), s.model().init().tokenizerCorpus());
+        assertEquals(inConfigs("../data/dialogues"), s.data().path());
+        assertEquals(inConfigs("../checkpoints"), s.run().outputDir());
         assertEquals(DataConfig.Format.DIALOGSUM, s.data().format());
         assertEquals(PeftConfig.Method.LORA, s.peft().method());
     }
@@ -105,10 +110,11 @@ class ShippedConfigsTest {
     @Test
     void datasetConfigsPointAtShared() {
         TrainerConfig dialogsum = load(CONFIGS.resolve("lora-dialogsum.conf")).settings();
-        assertEquals(Path.of("../shared/data/dialogsum"), dialogsum.data().path());
+        assertEquals(inConfigs("../../shared/data/dialogsum"), dialogsum.data().path());
+        assertEquals(inConfigs("../checkpoints"), dialogsum.run().outputDir());
         assertEquals(LoraConfig.Targets.modules(List.of("q", "v")), dialogsum.peft().lora().targets());
         TrainerConfig samsum = load(CONFIGS.resolve("lora-samsum.conf")).settings();
-        assertEquals(Path.of("../shared/data/samsum/hf_save_to_disk"), samsum.data().path());
+        assertEquals(inConfigs("../../shared/data/samsum/hf_save_to_disk"), samsum.data().path());
         assertEquals(DataConfig.Format.SAMSUM, samsum.data().format());
         TrainerConfig prompt = load(CONFIGS.resolve("prompt-tuning-dialogsum.conf")).settings();
         assertEquals(PeftConfig.Method.PROMPT_TUNING, prompt.peft().method());
@@ -134,5 +140,10 @@ class ShippedConfigsTest {
             assertEquals(Files.readString(CONFIGS.resolve("base.conf")), new String(in.readAllBytes(),
                     java.nio.charset.StandardCharsets.UTF_8));
         }
+    }
+
+    /** A path of the repository's configs/ folder, absolute, as the loader resolves a path written there. */
+    private static Path inConfigs(String relative) {
+        return CONFIGS.toAbsolutePath().normalize().resolve(relative).normalize();
     }
 }

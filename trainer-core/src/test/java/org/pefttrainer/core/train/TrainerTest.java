@@ -206,6 +206,23 @@ class TrainerTest {
         assertEquals(6, CheckpointState.read(runDir.resolve("epoch-2").resolve(CheckpointState.FILE)).globalStep());
     }
 
+    @Test
+    void resumeOfARunKilledBeforeItsFirstCheckpointStartsAgainFromStepZero() throws IOException {
+        Settings s = resumeSettings();
+        Run full = run(dir.resolve("full-nockpt"), s, TrainFixtures.plan(2, true));
+        // A kill -9 during epoch 1: a run folder with a partial metrics.jsonl, a half-written checkpoint, none complete.
+        Path runDir = dir.resolve("killed-early");
+        Files.createDirectories(runDir);
+        Files.writeString(runDir.resolve("metrics.jsonl"), "{\"type\":\"step\",\"step\":2,\"loss\":9.9}\n{\"ty");
+        Files.createDirectories(runDir.resolve(".epoch-1.tmp-7"));
+        Run resumed = run(runDir, s, TrainFixtures.plan(2, true), true, null, null);
+        assertEquals(Trainer.Outcome.COMPLETED, resumed.result.outcome());
+        assertTrue(resumed.messages.get(0).contains("no complete checkpoint")
+                && resumed.messages.get(0).contains("from step 0"), resumed.messages.get(0));
+        assertEquals(withoutTiming(full.metrics), withoutTiming(resumed.metrics));
+        assertSameParams(full.params, resumed.params);
+    }
+
     /** Replaces lm_head's output with NaN on the forward passes {@code from}..{@code to} (1-based). */
     private static LinearHook nanOnForward(int from, int to) {
         int[] calls = {0};

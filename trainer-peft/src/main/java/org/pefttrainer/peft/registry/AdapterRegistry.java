@@ -189,7 +189,7 @@ public final class AdapterRegistry implements AutoCloseable {
 
     private UserException unknown(String name) {
         Set<String> names = new java.util.TreeSet<>(adapters.keySet());
-        return new UnknownAdapterException("unknown adapter '" + name + "' (loaded: "
+        return new UnknownAdapterException(name, "unknown adapter '" + name + "' (loaded: "
                 + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
     }
 
@@ -217,9 +217,16 @@ public final class AdapterRegistry implements AutoCloseable {
     /** Asking for an adapter that is not loaded (servers answer it with 404 / 400). */
     public static final class UnknownAdapterException extends UserException {
         private static final long serialVersionUID = 1L;
+        private final String adapter;
 
-        UnknownAdapterException(String message) {
+        public UnknownAdapterException(String adapter, String message) {
             super(message);
+            this.adapter = adapter;
+        }
+
+        /** The name that is not loaded. */
+        public String adapter() {
+            return adapter;
         }
     }
 }

@@ -52,15 +52,18 @@ public final class HfModelFolder {
         return dir.resolve(CONFIG);
     }
 
-    /** The weights of this folder: one file or the shards named by the index. */
+    /**
+     * The weights of this folder: model.safetensors when it exists, else the shards named by the index (the order
+     * transformers' from_pretrained tries them in, so a folder holding both loads the same tensors there and here).
+     */
     public CheckpointReader openWeights() {
         Path index = dir.resolve(INDEX);
         Path single = dir.resolve(SINGLE_WEIGHTS);
-        if (Files.isRegularFile(index)) {
-            return CheckpointReader.openSharded(index);
-        }
         if (Files.isRegularFile(single)) {
             return CheckpointReader.openSingle(single);
+        }
+        if (Files.isRegularFile(index)) {
+            return CheckpointReader.openSharded(index);
         }
         if (Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("pytorch_model.bin.index.json"))) {
             throw new UserException(dir + ": only pytorch_model.bin found; pickled PyTorch weights are not supported"

@@ -144,6 +144,25 @@ class T5LoaderTest {
         }
     }
 
+    @Test
+    void aFolderWithBothLoadsModelSafetensorsAsTransformersDoes() throws IOException {
+        // transformers' from_pretrained takes model.safetensors before model.safetensors.index.json.
+        long total = T5Architecture.parameterShapes(GATED).values().stream()
+                .mapToLong(s -> 4 * s[0] * (s.length > 1 ? s[1] : 1)).sum();
+        Path both = TinyT5.write(dir.resolve("both"), GATED, 12, DType.F32, total / 4);
+        Path other = TinyT5.write(dir.resolve("other"), GATED, 13, DType.F32, Long.MAX_VALUE);
+        Files.copy(other.resolve(HfModelFolder.SINGLE_WEIGHTS), both.resolve(HfModelFolder.SINGLE_WEIGHTS));
+        assertTrue(Files.exists(both.resolve(HfModelFolder.INDEX)));
+        T5Model a = load(both);
+        T5Model b = load(other);
+        try {
+            assertSameWeights(values(b.weights()), values(a.weights()));
+        } finally {
+            a.weights().close();
+            b.weights().close();
+        }
+    }
+
     private static Set<String> fieldNames(JsonNode n) {
         Set<String> s = new HashSet<>();
         n.fieldNames().forEachRemaining(s::add);
