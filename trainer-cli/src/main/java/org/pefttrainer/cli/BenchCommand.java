@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks. Each sub-command prints its throughput.",
         subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class,
             org.pefttrainer.cli.bench.GenerateBenchCommand.class,
-            MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class})
+            MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class,
+            ServeLoadBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -215,6 +215,97 @@ class InferenceServerTest {
         assertError(404, "unknown adapter 'c'", call("DELETE", "/adapters/c", null));
     }
 
+    @Test
+    void aRequestWhoseAdapterIsUnloadedWhileQueuedGets404AndTheRestOfItsBatchIsAnswered() throws Exception {
+        GenerationConfig cfg = DEFAULTS.toBuilder().maxNewTokens(3).build();
+        engine.load("e", fx.loraB);
+        try (BatchScheduler s = new BatchScheduler(engine, 4, 1500)) {
+            CompletableFuture<Completion> first = s.submit(new InferenceEngine.Row("a", "w1 w2"), cfg);
+            CompletableFuture<Completion> gone = s.submit(new InferenceEngine.Row("e", "w3 w4"), cfg);
+            CompletableFuture<Completion> third = s.submit(new InferenceEngine.Row("b", "w5 w6"), cfg);
+            engine.registry().unload("e"); // within the 1.5 s the worker waits to fill the batch
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> gone.get());
+            assertTrue(e.getCause() instanceof org.pefttrainer.peft.registry.AdapterRegistry.UnknownAdapterException u
+                    && u.adapter().equals("e") && u.getMessage().contains("'e' was unloaded"), e.getCause().toString());
+            assertEquals(alone("a", "w1 w2", cfg), first.get().best());
+            assertEquals(alone("b", "w5 w6", cfg), third.get().best());
+            assertEquals(2, first.get().batchRows(), "the two requests left ran as one batch");
+        }
+    }
+
+    @Test
+    void aFullQueueAnswersAtOnceWithQueueFull() throws Exception {
+        try (BatchScheduler s = new BatchScheduler(engine, 1, 1500, 2)) {
+            List<CompletableFuture<Completion>> fs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                fs.add(s.submit(new InferenceEngine.Row(null, "w" + (10 + i)), DEFAULTS.toBuilder().maxNewTokens(2 + i)
+                        .build()));
+            }
+            int full = 0;
+            for (CompletableFuture<Completion> f : fs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof BatchScheduler.QueueFullException, e.getCause().toString());
+                    assertTrue(e.getCause().getMessage().contains("serve.max_queue = 2"), e.getCause().getMessage());
+                    full++;
+                }
+            }
+            // at most 2 waiting plus the one the worker holds are accepted
+            assertTrue(full == 2 || full == 3, "refused " + full);
+        }
+    }
+
+    @Test
+    void limitsTokenAndAdapterChangesOnAServerWithTheDefaults() throws IOException {
+        TrainerConfig cfg = org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(List.of("serve.port=0",
+                "serve.token=s3cret", "serve.max_new_tokens=16", "serve.max_body_bytes=1000")).settings();
+        assertFalse(cfg.serve().allowAdapterChanges(), "adapter changes over HTTP are off by default");
+        try (InferenceServer locked = new InferenceServer(engine, new DecodingOptions(DEFAULTS, 3),
+                InferenceServer.Settings.of(cfg.serve()))) {
+            locked.start();
+            String url = "http://127.0.0.1:" + locked.port();
+            Reply noToken = callAt(url, "POST", "/generate", generateBody("a", "w1", ""), null);
+            assertError(401, "this server needs a token", noToken);
+            assertEquals("Bearer", noToken.raw().headers().firstValue("WWW-Authenticate").orElse(""));
+            assertError(401, "wrong token", callAt(url, "GET", "/adapters", null, "Bearer nope"));
+            assertEquals(200, callAt(url, "GET", "/health", null, null).status(), "health needs no token");
+            String auth = "Bearer s3cret";
+            assertEquals(200, callAt(url, "POST", "/generate", generateBody("a", "w1", ""), auth).status());
+            assertError(403, "loading and unloading adapters over HTTP is off", callAt(url, "POST", "/adapters",
+                    "{\"name\": \"x\", \"path\": \"/etc\"}", auth));
+            assertError(403, "loading and unloading adapters over HTTP is off", callAt(url, "DELETE", "/adapters/a",
+                    null, auth));
+            assertTrue(engine.registry().contains("a"));
+            assertError(400, "max_new_tokens 17 is above this server's limit of 16 (serve.max_new_tokens)",
+                    callAt(url, "POST", "/generate", generateBody("a", "w1", ", \"max_new_tokens\": 17"), auth));
+            assertError(400, "generation settings: max_new_tokens must be at least 1, got -5", callAt(url, "POST",
+                    "/generate", generateBody("a", "w1", ", \"max_new_tokens\": -5"), auth));
+            assertError(400, "num_beams and num_return_sequences may be at most 32", callAt(url, "POST", "/generate",
+                    generateBody("a", "w1", ", \"num_beams\": 100000"), auth));
+            assertError(413, "request body larger than 1000 bytes (serve.max_body_bytes)", callAt(url, "POST",
+                    "/generate", generateBody("a", "w1 ".repeat(400), ""), auth));
+        }
+        assertFalse(InferenceServer.Settings.of(cfg.serve()).withAddress("0.0.0.0", 0).loopbackOnly());
+        assertTrue(InferenceServer.Settings.of(cfg.serve()).withAddress("localhost", 0).loopbackOnly());
+        assertTrue(InferenceServer.Settings.of(cfg.serve()).withAddress("127.0.0.2", 0).loopbackOnly());
+    }
+
+    static Reply callAt(String url, String method, String path, String body, String authorization) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path));
+            if (authorization != null) {
+                b.header("Authorization", authorization);
+            }
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static void assertError(int status, String messageStart, Reply r) {
         assertEquals(status, r.status(), r.body().toString());
         assertTrue(r.body().has("error"), r.body().toString());
