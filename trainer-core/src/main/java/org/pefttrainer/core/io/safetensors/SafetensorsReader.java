@@ -31,7 +31,9 @@ public final class SafetensorsReader implements Closeable {
     /** Same cap as the reference implementation: a larger header is treated as corrupt. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are an error: which of two entries of one tensor holds would be a guess. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final FileChannel channel;
@@ -82,12 +84,26 @@ public final class SafetensorsReader implements Closeable {
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8);
-            String headerText = new String(headerBuf.array(), StandardCharsets.UTF_8);
+            String headerText;
+            try {
+                headerText = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(headerBuf.flip()).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw bad(path, "bad header: not valid UTF-8 (" + e.getMessage() + ")");
+            }
             JsonNode root;
             try {
                 root = JSON.readTree(headerText);
             } catch (IOException e) {
-                throw bad(path, "bad header: not valid JSON (" + firstLine(e.getMessage()) + ")");
+                String m = firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                        ? j.getOriginalMessage() : e.getMessage());
+                java.util.regex.Matcher dup = DUPLICATE.matcher(m);
+                if (dup.find()) {
+                    throw bad(path, "bad header: tensor '" + dup.group(1) + "' is listed twice");
+                }
+                throw bad(path, "bad header: not valid JSON (" + m + ")");
             }
             if (root == null || !root.isObject()) {
                 throw bad(path, "bad header: expected a JSON object");
@@ -103,7 +119,14 @@ public final class SafetensorsReader implements Closeable {
                     if (!e.getValue().isObject()) {
                         throw bad(path, "bad header: __metadata__ must be an object of strings");
                     }
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    for (Iterator<Map.Entry<String, JsonNode>> m = e.getValue().fields(); m.hasNext();) {
+                        Map.Entry<String, JsonNode> kv = m.next();
+                        if (!kv.getValue().isTextual()) {
+                            throw bad(path, "bad header: __metadata__ must be an object of strings, '" + kv.getKey()
+                                    + "' is " + kv.getValue().getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+                        }
+                        metadata.put(kv.getKey(), kv.getValue().textValue());
+                    }
                     continue;
                 }
                 tensors.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue(), dataSize));
@@ -137,14 +160,15 @@ public final class SafetensorsReader implements Closeable {
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
-            if (!d.isIntegralNumber() || d.asLong() < 0) {
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
                 throw bad(path, "tensor '" + name + "': shape must be a list of non-negative integers, got "
                         + shapeNode);
             }
             shape[i] = d.asLong();
         }
         if (!offsetsNode.isArray() || offsetsNode.size() != 2 || !offsetsNode.get(0).isIntegralNumber()
-                || !offsetsNode.get(1).isIntegralNumber()) {
+                || !offsetsNode.get(1).isIntegralNumber() || !offsetsNode.get(0).canConvertToLong()
+                || !offsetsNode.get(1).canConvertToLong()) {
             throw bad(path, "tensor '" + name + "': data_offsets must be [begin, end], got " + offsetsNode);
         }
         long begin = offsetsNode.get(0).asLong();
@@ -350,6 +374,8 @@ public final class SafetensorsReader implements Closeable {
     private static UserException bad(Path path, String what) {
         return new UserException(path + ": " + what);
     }
+
+    private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("^Duplicate field '(.*)'");
 
     private static String firstLine(String s) {
         if (s == null) {

@@ -76,6 +76,36 @@ class MalformedFileTest {
     }
 
     @Test
+    void aTensorListedTwiceIsRefusedByName() throws IOException {
+        String e = "{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+        fail(file("dup.safetensors", "{\"w\":" + e + ",\"w\":" + e + "}", 8), "tensor 'w' is listed twice");
+    }
+
+    @Test
+    void aHeaderThatIsNotUtf8IsRefused() throws IOException {
+        byte[] h = "{\"w?\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}".getBytes(StandardCharsets.UTF_8);
+        h[3] = (byte) 0xFF;
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Path p = dir.resolve("latin.safetensors");
+        Files.write(p, b.array());
+        fail(p, "not valid UTF-8");
+    }
+
+    @Test
+    void metadataValuesMustBeStrings() throws IOException {
+        fail(file("meta.safetensors", "{\"__metadata__\":{\"format\":{}}}", 0), "__metadata__", "'format'");
+    }
+
+    @Test
+    void numbersBeyond64BitsAreRefused() throws IOException {
+        fail(file("big.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[18446744073709551618],"
+                + "\"data_offsets\":[0,8]}}", 8), "'w'", "shape");
+        fail(file("bigo.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
+                + "\"data_offsets\":[18446744073709551616,18446744073709551624]}}", 8), "'w'", "data_offsets");
+    }
+
+    @Test
     void headerNotJson() throws IOException {
         fail(file("nj.safetensors", "{\"a\": [1, 2", 0), "JSON");
         fail(file("nj2.safetensors", "hello world", 0), "JSON");
