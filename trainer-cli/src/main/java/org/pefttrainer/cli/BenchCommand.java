@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {RougeBenchCommand.class, org.pefttrainer.cli.bench.TrainStepBenchCommand.class,
             org.pefttrainer.cli.bench.GenerateBenchCommand.class,
             MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class,
-            ServeLoadBenchCommand.class, org.pefttrainer.cli.bench.FuzzSafetensorsCommand.class})
+            ServeLoadBenchCommand.class, org.pefttrainer.cli.bench.FuzzSafetensorsCommand.class,
+            org.pefttrainer.cli.bench.CrashResumeCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -42,7 +42,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Path saved = resume.resolve(FinetuneRecipe.SAVED_CONFIG);
             if (!Files.isRegularFile(saved)) {
-                throw new UserException(resume + ": not a run folder (no " + FinetuneRecipe.SAVED_CONFIG + ")");
+                throw new UserException(resume + ": not a run folder (no " + FinetuneRecipe.SAVED_CONFIG + "; a run"
+                        + " stopped before it saved its config has nothing to resume: run the original train command"
+                        + " again)");
             }
             config = ConfigLoader.load(saved, List.of());
         } else {

@@ -98,7 +98,8 @@ public final class FinetuneRecipe {
                 o.schedule().warmupSteps(), o.schedule().warmupRatio(), o.schedule().finalLr(), c.run().seed(),
                 t.logEvery(), t.checkpointEveryEpoch(), t.keepCheckpoints(),
                 TrainerSettings.NonfinitePolicy.valueOf(t.nonfinite().policy().name()), t.nonfinite().maxSkips(),
-                c.eval().everyEpoch() ? c.eval().metric().configName() : null, c.eval().earlyStoppingPatience());
+                c.eval().everyEpoch() ? c.eval().metric().configName() : null, c.eval().earlyStoppingPatience(),
+                t.checkpointEverySteps());
     }
 
     /** bucket_by_length = false: a plain seeded shuffle (chunks of one batch are not sorted across batches). */
@@ -107,9 +108,11 @@ public final class FinetuneRecipe {
         return new LengthBucketedSampler(zeros, zeros, batch, seed, 1, false);
     }
 
+    /** No files but temporaries a kill left before the run saved its config (so nothing of the run exists yet). */
     private static boolean isEmpty(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.allMatch(p -> p.getFileName().toString().startsWith(".")
+                    && p.getFileName().toString().contains(".tmp-"));
         } catch (IOException e) {
             return false;
         }

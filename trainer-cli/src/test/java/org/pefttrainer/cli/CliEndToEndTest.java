@@ -64,6 +64,27 @@ class CliEndToEndTest {
     }
 
     @Test
+    void initModelNeedsNoTokenizerArgument() {
+        // As the README's quick start: the tokenizer is built from the project's own dialogues.
+        String old = System.getProperty(org.pefttrainer.core.config.ConfigLoader.HOME_PROPERTY);
+        System.setProperty(org.pefttrainer.core.config.ConfigLoader.HOME_PROPERTY, "..");
+        try {
+            Path out = dir.resolve("plain-tiny");
+            Run r = peft("init-model", "--arch", "t5", "--size", "tiny", "--out", out.toString());
+            assertEquals(0, r.exit(), r.err() + r.out());
+            assertTrue(r.out().contains("built from") && r.out().contains("dialogues"), r.out());
+            assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+            assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+        } finally {
+            if (old == null) {
+                System.clearProperty(org.pefttrainer.core.config.ConfigLoader.HOME_PROPERTY);
+            } else {
+                System.setProperty(org.pefttrainer.core.config.ConfigLoader.HOME_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
     void inspectReportsAConsistentFolder() {
         Run r = peft("inspect", model.toString());
         assertEquals(0, r.exit(), r.err());

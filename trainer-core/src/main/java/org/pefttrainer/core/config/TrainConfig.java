@@ -10,6 +10,8 @@ import java.util.OptionalInt;
  *                             max_steps); at least one of the two is present (validated)
  * @param maxGradNorm          global gradient-norm clip; 0 = off
  * @param keepCheckpoints      epoch checkpoints kept; 0 = all
+ * @param checkpointEverySteps a resumable step-N checkpoint every this many updates (the previous one is deleted);
+ *                             0 = off
  */
 public record TrainConfig(
         OptionalInt epochs,
@@ -21,7 +23,8 @@ public record TrainConfig(
         boolean bucketByLength,
         NonFiniteConfig nonfinite,
         boolean checkpointEveryEpoch,
-        int keepCheckpoints) {
+        int keepCheckpoints,
+        int checkpointEverySteps) {
 
     /** Section {@code train.nonfinite}: what a NaN/Inf loss or gradient does. */
     public record NonFiniteConfig(Policy policy, int maxSkips) {}

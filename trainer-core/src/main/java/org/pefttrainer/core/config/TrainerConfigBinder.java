@@ -122,7 +122,8 @@ final class TrainerConfigBinder {
                         enumOf(TrainConfig.Policy.class, "train.nonfinite.policy"),
                         getInt("train.nonfinite.max_skips")),
                 bool("train.checkpoint_every_epoch"),
-                getInt("train.keep_checkpoints"));
+                getInt("train.keep_checkpoints"),
+                getInt("train.checkpoint_every_steps"));
     }
 
     private OptimConfig optim() {

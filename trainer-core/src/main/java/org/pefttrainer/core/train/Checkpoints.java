@@ -120,6 +120,20 @@ public final class Checkpoints {
         }
     }
 
+    /** Deletes every complete step-N folder but {@code keep} (null: all of them); a later checkpoint replaces them. */
+    public static void pruneSteps(Path runDir, Path keep) {
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("step-") && NAME.matcher(n).matches() && !p.equals(keep)) {
+                    AtomicFiles.deleteRecursively(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Deletes temp folders left by a kill during a checkpoint write. */
     public static void cleanTemporaries(Path runDir) {
         if (!Files.isDirectory(runDir)) {

@@ -175,7 +175,10 @@ public final class Trainer {
                         windowTokens = 0;
                         windowStart = System.nanoTime();
                     }
-                    if (stop != null && stop.requested()) {
+                    boolean interrupted = stop != null && stop.requested();
+                    boolean periodic = settings.checkpointEverySteps() > 0
+                            && step % settings.checkpointEverySteps() == 0;
+                    if (interrupted || periodic) {
                         // After an epoch's last batch the position stays in this epoch (next == batches.size()), so
                         // the resumed run still does this epoch's end: its metrics line, listeners and checkpoint.
                         int next = b + group.size();
@@ -183,8 +186,12 @@ public final class Trainer {
                                 bestEpoch, badEpochs, skips, settings.seed(), epochLoss, epochUpdates, windowLoss,
                                 windowSteps);
                         Path ckpt = Checkpoints.save(runDir, "step-" + step, s, trainable, optimizer);
-                        return new Result(Outcome.INTERRUPTED, step, null, ckpt,
-                                "interrupted at step " + step + "; resume with --resume " + runDir);
+                        Checkpoints.pruneSteps(runDir, ckpt);
+                        lastCheckpoint = ckpt;
+                        if (interrupted) {
+                            return new Result(Outcome.INTERRUPTED, step, null, ckpt,
+                                    "interrupted at step " + step + "; resume with --resume " + runDir);
+                        }
                     }
                 }
                 boolean ranOut = settings.maxSteps() > 0 && step >= settings.maxSteps();
@@ -240,6 +247,7 @@ public final class Trainer {
                     CheckpointState s = new CheckpointState(step, epoch + 1, 0, metrics.length(), bestValue, bestEpoch,
                             badEpochs, skips, settings.seed(), 0, 0, windowLoss, windowSteps);
                     lastCheckpoint = Checkpoints.save(runDir, "epoch-" + (epoch + 1), s, trainable, optimizer);
+                    Checkpoints.pruneSteps(runDir, null); // the epoch checkpoint is further along
                     Checkpoints.prune(runDir, settings.keepCheckpoints(), lastCheckpoint);
                 }
                 if (early) {

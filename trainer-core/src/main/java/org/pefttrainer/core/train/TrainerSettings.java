@@ -11,6 +11,8 @@ package org.pefttrainer.core.train;
  * @param maxNonfiniteSkips how many updates SKIP may drop before stopping anyway
  * @param bestMetric metric name (from epoch listeners) that selects best/, or null
  * @param earlyStoppingPatience epochs without improvement of bestMetric before stopping, 0 = off
+ * @param checkpointEverySteps write a resumable step-N checkpoint every this many updates (older step-N deleted),
+ *                             0 = off
  */
 public record TrainerSettings(
         int epochs,
@@ -33,7 +35,19 @@ public record TrainerSettings(
         NonfinitePolicy nonfinitePolicy,
         int maxNonfiniteSkips,
         String bestMetric,
-        int earlyStoppingPatience) {
+        int earlyStoppingPatience,
+        int checkpointEverySteps) {
+
+    /** Without step checkpoints. */
+    public TrainerSettings(int epochs, int maxSteps, int gradAccumSteps, double maxGradNorm, double lr,
+            double weightDecay, double beta1, double beta2, double eps, LrSchedule.Kind schedule, int warmupSteps,
+            double warmupRatio, double finalLr, long seed, int logEvery, boolean checkpointEveryEpoch,
+            int keepCheckpoints, NonfinitePolicy nonfinitePolicy, int maxNonfiniteSkips, String bestMetric,
+            int earlyStoppingPatience) {
+        this(epochs, maxSteps, gradAccumSteps, maxGradNorm, lr, weightDecay, beta1, beta2, eps, schedule, warmupSteps,
+                warmupRatio, finalLr, seed, logEvery, checkpointEveryEpoch, keepCheckpoints, nonfinitePolicy,
+                maxNonfiniteSkips, bestMetric, earlyStoppingPatience, 0);
+    }
 
     public enum NonfinitePolicy { STOP, SKIP }
 }
