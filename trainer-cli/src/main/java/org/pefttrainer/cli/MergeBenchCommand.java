@@ -1,6 +1,6 @@
 package org.pefttrainer.cli;
 
-import org.pefttrainer.cli.bench.ProcessMemory;
+import org.pefttrainer.core.ProcessMemory;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             InitModelCommand.class,
             InspectCommand.class,
             RougeCommand.class,
+            CompareCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class PeftCli implements Runnable {

@@ -1,17 +1,24 @@
 package org.pefttrainer.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.eval.evaluate.EvalOutput;
+import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
-import org.pefttrainer.eval.rouge.ConfidenceInterval;
 import org.pefttrainer.eval.rouge.RougeFileScorer;
+import org.pefttrainer.eval.rouge.RougeJson;
+import org.pefttrainer.eval.rouge.RougePair;
+import org.pefttrainer.eval.rouge.RougePairReader;
 import org.pefttrainer.eval.rouge.RougeScorer;
 import org.pefttrainer.eval.rouge.RougeSummary;
-import org.pefttrainer.eval.rouge.RougeType;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code peft rouge}: scores a JSONL of prediction/reference pairs as Google's rouge_score (HF evaluate) does. */
 @Command(
@@ -22,7 +29,9 @@ import picocli.CommandLine.Option;
                     + " (Hugging Face evaluate's \"rouge\").",
             "Input lines: {\"prediction\": \"...\", \"reference\": \"...\" or [\"...\", ...]} (several references:"
                     + " best F per type). Output: one line of precision/recall/fmeasure per type for each input line.",
-            "The mean and rouge_score's bootstrap interval go to stderr, or as JSON to --summary."})
+            "The mean and rouge_score's bootstrap interval go to stderr, or as JSON to --summary; with --metrics also"
+                    + " corpus BLEU (sacreBLEU's default, 0-100) and exact match (SQuAD normalisation, 0-1), each with"
+                    + " a bootstrap interval."})
 public final class RougeCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -38,6 +47,10 @@ public final class RougeCommand implements Callable<Integer> {
 
     @Option(names = "--summary", paramLabel = "FILE", description = "Write mean and interval here as JSON instead of stderr.")
     Path summary;
+
+    @Option(names = "--metrics", defaultValue = "rouge,bleu,exact_match", split = ",", paramLabel = "LIST",
+            description = "Metrics of the summary: rouge, bleu, exact_match (em), all (default: ${DEFAULT-VALUE}).")
+    List<String> metrics;
 
     @Option(names = "--seed", defaultValue = "42", description = "numpy seed of the bootstrap (default: ${DEFAULT-VALUE}).")
     int seed;
@@ -56,28 +69,36 @@ public final class RougeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        java.util.Set<TextMetrics.Family> families = TextMetrics.Family.parse(metrics, "--metrics");
         RougeScorer scorer = new RougeScorer(!noStemmer);
         RougeFileScorer fileScorer = new RougeFileScorer(scorer, bootstrap);
         RougeSummary result = fileScorer.scoreFile(input, output);
+        // BLEU is a corpus statistic and exact match a mean: both over the same pairs, with their own intervals.
+        TextMetrics text = new TextMetrics(families, !noStemmer, bootstrap);
+        List<TextMetrics.ExampleScores> all = new java.util.ArrayList<>();
+        for (RougePair p : RougePairReader.readAll(input)) {
+            all.add(text.score(p.prediction(), p.references()));
+        }
+        TextMetrics.Summary s = text.summarize(all);
         if (summary != null) {
-            fileScorer.writeSummary(result, summary);
+            ObjectNode json = families.contains(TextMetrics.Family.ROUGE)
+                    ? RougeJson.toJson(result, scorer.usesStemmer()) : Json.MAPPER.createObjectNode();
+            json.setAll(EvalOutput.metricsJson(s, !noStemmer));
+            AtomicFiles.writeString(summary, json.toPrettyString() + "\n");
         } else {
-            printSummary(result, scorer.usesStemmer(), spec.commandLine().getErr());
+            printSummary(s, scorer.usesStemmer(), spec.commandLine().getErr());
         }
         return 0;
     }
 
-    static void printSummary(RougeSummary s, boolean useStemmer, PrintWriter err) {
+    static void printSummary(TextMetrics.Summary s, boolean useStemmer, PrintWriter err) {
         BootstrapSettings b = s.bootstrap();
-        err.printf("ROUGE over %d pairs (use_stemmer=%s); F: mean, and the %s%% bootstrap interval"
-                        + " (%d resamples, seed %d)%n",
+        err.printf("%d pairs (ROUGE F with use_stemmer=%s, BLEU 0-100, exact match 0-1): value, and the %s%% bootstrap"
+                        + " interval (%d resamples, seed %d)%n",
                 s.count(), useStemmer, trim(100 * b.confidence()), b.resamples(), b.seed());
-        err.printf("%-10s %9s %9s %9s %9s%n", "type", "mean", "low", "mid", "high");
-        for (RougeType type : RougeType.values()) {
-            ConfidenceInterval ci = s.interval().get(type);
-            err.printf("%-10s %9.6f %9.6f %9.6f %9.6f%n", type.key(), s.mean().get(type).fmeasure(),
-                    ci.low().fmeasure(), ci.mid().fmeasure(), ci.high().fmeasure());
-        }
+        err.printf("%-12s %9s %9s %9s %9s%n", "metric", "value", "low", "mid", "high");
+        s.estimates().forEach((k, e) -> err.printf(java.util.Locale.ROOT, "%-12s %9.6f %9.6f %9.6f %9.6f%n", k,
+                e.value(), e.low(), e.mid(), e.high()));
         err.flush();
     }
 

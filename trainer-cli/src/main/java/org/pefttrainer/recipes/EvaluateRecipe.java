@@ -14,16 +14,20 @@ import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
+import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.batch.TokenizedExample;
+import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.train.ProgressLines;
+import org.pefttrainer.core.train.ValidationLoss;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
+import org.pefttrainer.eval.metrics.Resampling;
+import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
-import org.pefttrainer.eval.rouge.ConfidenceInterval;
-import org.pefttrainer.eval.rouge.RougeType;
 import org.pefttrainer.peft.adapter.Adapter;
 
 /**
@@ -71,12 +75,31 @@ public final class EvaluateRecipe {
                 about.set("generation", Json.MAPPER.valueToTree(decoding));
                 about.put("prompt_template", cfg.data().promptTemplate());
                 about.put("max_source_length", cfg.data().maxSourceLength());
+                Resampling.Estimate loss = null;
+                if (cfg.eval().validationLoss()) {
+                    // The loss of the reference summaries under the model: the fine-tuned row's "validation loss".
+                    List<TokenizedExample> tok = new ExampleEncoder(session.tokenizer(),
+                            PromptTemplate.of(cfg.data().promptTemplate())).encodeAll(examples);
+                    ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok, new BatchCollator(
+                            cfg.data().maxSourceLength(), cfg.data().maxTargetLength(),
+                            session.tokenizer().specialTokens()), cfg.eval().batchSize(), session.root(),
+                            adapter == null ? null : adapter.linearHook(),
+                            adapter == null ? null : adapter.encoderInputHook());
+                    loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));
+                    ObjectNode l = about.putObject("loss");
+                    l.put("value", loss.value()).put("low", loss.low()).put("high", loss.high());
+                    ObjectNode p = about.putObject("perplexity");
+                    p.put("value", Math.exp(loss.value())).put("low", Math.exp(loss.low()))
+                            .put("high", Math.exp(loss.high()));
+                    about.put("label_tokens", java.util.Arrays.stream(vl.tokens()).sum());
+                }
+                about.put("method", adapter == null ? "zero-shot" : adapter.type().peftType());
                 EvalOutput.write(outDir, r, cfg.eval().useStemmer(), about);
                 AtomicFiles.writeString(outDir.resolve(FinetuneRecipe.SAVED_CONFIG), lc.rendered());
-                printSummary(r, out);
+                printSummary(r, loss, out);
                 out.printf(Locale.ROOT, "%d examples in %.1fs (%.2f examples/s, %.1f generated tokens/s). Wrote %s and %s%n",
                         examples.size(), r.seconds(), examples.size() / r.seconds(), r.generatedTokens() / r.seconds(),
-                        outDir.resolve(EvalOutput.PREDICTIONS), outDir.resolve(EvalOutput.ROUGE));
+                        outDir.resolve(EvalOutput.PREDICTIONS), outDir.resolve(EvalOutput.METRICS));
                 return r;
             } finally {
                 if (adapter != null) {
@@ -91,18 +114,26 @@ public final class EvaluateRecipe {
         var b = cfg.eval().bootstrap();
         return new Evaluator(session.model(), session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate()),
                 new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding,
-                        cfg.eval().useStemmer(), new BootstrapSettings(b.confidence(), Math.max(1, b.samples()),
-                                (int) b.seed())));
+                        cfg.eval().useStemmer(), bootstrap(cfg),
+                        TextMetrics.Family.parse(cfg.eval().metrics(), "eval.metrics")));
     }
 
-    static void printSummary(EvalResult r, PrintStream out) {
-        var b = r.summary().bootstrap();
-        out.printf(Locale.ROOT, "%-10s %9s %9s %9s   (F-measure; %s%% bootstrap interval, %d resamples)%n", "ROUGE",
-                "mean", "low", "high", trim(100 * b.confidence()), b.resamples());
-        for (RougeType t : RougeType.values()) {
-            ConfidenceInterval ci = r.summary().interval().get(t);
-            out.printf(Locale.ROOT, "%-10s %9.4f %9.4f %9.4f%n", t.key(), r.meanF(t), ci.low().fmeasure(),
-                    ci.high().fmeasure());
+    /** eval.bootstrap as the resampling settings (0 samples: one resample, and no interval is reported). */
+    static BootstrapSettings bootstrap(TrainerConfig cfg) {
+        var b = cfg.eval().bootstrap();
+        return new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed());
+    }
+
+    static void printSummary(EvalResult r, Resampling.Estimate loss, PrintStream out) {
+        var b = r.metrics().bootstrap();
+        out.printf(Locale.ROOT, "%-12s %9s %9s %9s   (ROUGE F, BLEU 0-100, exact match 0-1; %s%% bootstrap interval,"
+                + " %d resamples)%n", "metric", "value", "low", "high", trim(100 * b.confidence()), b.resamples());
+        r.estimates().forEach((k, e) -> out.printf(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f%n", k, e.value(), e.low(),
+                e.high()));
+        if (loss != null) {
+            out.printf(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f%n", "loss", loss.value(), loss.low(), loss.high());
+            out.printf(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f%n", "perplexity", Math.exp(loss.value()),
+                    Math.exp(loss.low()), Math.exp(loss.high()));
         }
     }
 

@@ -80,8 +80,11 @@ public final class FinetuneRecipe {
             List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir));
             Trainer trainer = new Trainer(settings(cfg), session.model(), trainable, plan, runDir, listeners,
                     new ConsoleProgress("train", System.err), StopSignal.installOnInterrupt());
+            long trainStart = System.nanoTime();
             Trainer.Result result = trainer.train(resumeDir != null);
             parts.finish(result, runDir, out);
+            RunSummary.write(runDir, cfg.peft().method().configName(), trainable.describe(), session.folder().dir(),
+                    baseParams, trainable.parameterCount(), result, (System.nanoTime() - trainStart) / 1e9);
             out.printf(Locale.ROOT, "%s in %.1f min. %s%n", result.message(), (System.nanoTime() - start) / 60e9,
                     result.adapterDir() != null ? "Result: " + result.adapterDir() : "");
             return result;

@@ -63,7 +63,7 @@ final class TrainableParts implements AutoCloseable {
         if (!cfg.eval().everyEpoch()) {
             return List.of();
         }
-        return List.of(new RougeEpochListener(cfg, session, runDir));
+        return List.of(new EpochEvaluation(cfg, session, runDir));
     }
 
     /** eval.keep_best: the run's adapter/ becomes the best epoch's (the last epoch's stays in the last checkpoint). */

@@ -109,6 +109,15 @@ class CliEndToEndTest {
         JsonNode epoch2 = Json.MAPPER.readTree(lines.get(lines.size() - 1));
         assertEquals("epoch", epoch2.get("type").asText());
         assertTrue(epoch2.has("rougeLsum") && epoch2.has("rougeLsum_low"), epoch2.toString());
+        for (String k : new String[] {"bleu", "bleu_low", "exact_match", "val_loss", "val_loss_high", "perplexity"}) {
+            assertTrue(epoch2.has(k), k + " in " + epoch2);
+        }
+        assertEquals(Math.exp(epoch2.get("val_loss").asDouble()), epoch2.get("perplexity").asDouble(), 1e-9);
+        JsonNode summary = Json.read(run.resolve("summary.json"));
+        assertEquals("lora", summary.get("method").asText());
+        assertTrue(summary.get("trainable_parameters").asLong() > 0 && summary.get("adapter_bytes").asLong() > 0
+                && summary.get("train_seconds").asDouble() > 0, summary.toString());
+        assertTrue(Files.isRegularFile(run.resolve("eval/epoch-2/metrics.json")));
         JsonNode cfg = Json.read(run.resolve("adapter/adapter_config.json"));
         assertEquals("LORA", cfg.get("peft_type").asText());
         assertEquals(16, cfg.get("r").asInt());
@@ -121,6 +130,22 @@ class CliEndToEndTest {
         assertEquals(5, rouge.get("examples").asInt());
         assertTrue(rouge.get("mean").has("rougeLsum"));
         assertEquals(5, Files.readAllLines(dir.resolve("eval-out/predictions.jsonl")).size());
+        JsonNode metrics = Json.read(dir.resolve("eval-out/metrics.json"));
+        assertEquals("LORA", metrics.get("method").asText());
+        assertTrue(metrics.get("metrics").has("bleu") && metrics.get("metrics").has("exact_match")
+                && metrics.get("loss").has("value"), metrics.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("eval-out/config.conf")));
+        // the zero-shot row and the table
+        Run zero = peft("eval", "../configs/default.conf", "model.path=" + model, "data.path=../data/dialogues",
+                "data.subset=5", "eval.bootstrap.samples=10", "generation.max_new_tokens=8", "--out",
+                dir.resolve("eval-zero").toString());
+        assertEquals(0, zero.exit(), zero.err() + zero.out());
+        Run cmp = peft("compare", dir.resolve("eval-zero").toString(), dir.resolve("eval-out").toString(),
+                "--resamples", "50", "--html", dir.resolve("cmp.html").toString());
+        assertEquals(0, cmp.exit(), cmp.err() + cmp.out());
+        assertTrue(cmp.out().contains("eval-zero") && cmp.out().contains("zero-shot")
+                && cmp.out().contains("paired, 5 examples"), cmp.out());
+        assertTrue(Files.isRegularFile(dir.resolve("cmp.html")));
 
         // --resume on a finished run continues from its last checkpoint and ends at once, keeping the metrics.
         Run again = peft("train", "--resume", run.toString());

@@ -74,6 +74,26 @@ final class CrossKeyRules {
                         }
                         return null;
                     }),
+            new CrossKeyRule(List.of("eval.metrics"), c -> {
+                for (String m : c.getStringList("eval.metrics")) {
+                    if (!List.of("rouge", "bleu", "exact_match", "em", "all").contains(m.toLowerCase(java.util.Locale.ROOT))) {
+                        return "eval.metrics: unknown metric '" + m + "' (rouge, bleu, exact_match, all)";
+                    }
+                }
+                return c.getStringList("eval.metrics").isEmpty() ? "eval.metrics must name at least one metric" : null;
+            }),
+            new CrossKeyRule(List.of("eval.metric", "eval.metrics", "eval.validation_loss"), c -> {
+                EvalConfig.Metric m = ConfigEnum.parse(EvalConfig.Metric.class, c.getString("eval.metric").trim());
+                if (m.family() == null) {
+                    return c.getBoolean("eval.validation_loss") ? null
+                            : "eval.metric = " + m.configName() + " needs eval.validation_loss = true";
+                }
+                List<String> on = c.getStringList("eval.metrics").stream()
+                        .map(x -> x.toLowerCase(java.util.Locale.ROOT))
+                        .map(x -> x.equals("em") ? "exact_match" : x).toList();
+                return on.contains(m.family()) || on.contains("all") ? null
+                        : "eval.metric = " + m.configName() + " needs " + m.family() + " in eval.metrics";
+            }),
             new CrossKeyRule(List.of("eval.early_stopping_patience", "eval.every_epoch"), c ->
                     c.getInt("eval.early_stopping_patience") > 0 && !c.getBoolean("eval.every_epoch")
                             ? "eval.early_stopping_patience needs eval.every_epoch = true"

@@ -6,11 +6,15 @@ package org.pefttrainer.core.config;
  *
  * @param earlyStoppingPatience epochs without a better metric before training stops; 0 = off
  * @param samplePredictions     predictions shown in logs and the report
+ * @param metrics               text metric families computed: rouge, bleu, exact_match
+ * @param validationLoss        whether each epoch also computes the validation loss and perplexity
  */
 public record EvalConfig(
         boolean everyEpoch,
         int batchSize,
         Metric metric,
+        java.util.List<String> metrics,
+        boolean validationLoss,
         boolean useStemmer,
         int earlyStoppingPatience,
         boolean keepBest,
@@ -25,12 +29,31 @@ public record EvalConfig(
      */
     public record BootstrapConfig(int samples, long seed, double confidence) {}
 
-    /** The ROUGE variant that picks the best epoch, named as rouge_score names it. */
+    /** The metric that picks the best epoch (ROUGE named as rouge_score names it); see {@link #lowerIsBetter}. */
     public enum Metric implements ConfigEnum {
         ROUGE1("rouge1"),
         ROUGE2("rouge2"),
         ROUGE_L("rougeL"),
-        ROUGE_LSUM("rougeLsum");
+        ROUGE_LSUM("rougeLsum"),
+        BLEU("bleu"),
+        EXACT_MATCH("exact_match"),
+        VAL_LOSS("val_loss"),
+        PERPLEXITY("perplexity");
+
+        /** Losses improve downwards, scores upwards. */
+        public boolean lowerIsBetter() {
+            return this == VAL_LOSS || this == PERPLEXITY;
+        }
+
+        /** The metric family (eval.metrics) that computes it; null for the validation loss. */
+        public String family() {
+            return switch (this) {
+                case BLEU -> "bleu";
+                case EXACT_MATCH -> "exact_match";
+                case VAL_LOSS, PERPLEXITY -> null;
+                default -> "rouge";
+            };
+        }
 
         private final String configName;
 

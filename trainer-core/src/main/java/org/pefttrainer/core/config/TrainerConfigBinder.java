@@ -148,6 +148,8 @@ final class TrainerConfigBinder {
                 bool("eval.every_epoch"),
                 getInt("eval.batch_size"),
                 enumOf(EvalConfig.Metric.class, "eval.metric"),
+                stringList("eval.metrics"),
+                bool("eval.validation_loss"),
                 bool("eval.use_stemmer"),
                 getInt("eval.early_stopping_patience"),
                 bool("eval.keep_best"),
@@ -225,6 +227,11 @@ final class TrainerConfigBinder {
     private Optional<String> optionalString(String key) {
         read.add(key);
         return c.getIsNull(key) ? Optional.empty() : Optional.of(c.getString(key));
+    }
+
+    private List<String> stringList(String key) {
+        read.add(key);
+        return List.copyOf(c.getStringList(key));
     }
 
     private Path path(String key) {

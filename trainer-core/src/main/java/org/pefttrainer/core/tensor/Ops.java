@@ -149,4 +149,17 @@ public final class Ops {
         NDArray mask = valid.toType(DataType.FLOAT32, false);
         return picked.mul(mask).sum().neg().div(mask.sum());
     }
+
+    /**
+     * Per row of {@code labels [B, T]}: the summed negative log-likelihood of its label tokens (labels below 0, the
+     * padding, count nothing), as {@code [B]}. Their sum over rows divided by the label-token count is the
+     * token-weighted loss that {@link #crossEntropy} gives for one batch.
+     */
+    public static NDArray tokenNllSums(NDArray logits, NDArray labels) {
+        NDArray valid = labels.gte(0);
+        NDArray safeLabels = labels.mul(valid.toType(DataType.INT64, false));
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray picked = logp.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
+        return picked.mul(valid.toType(DataType.FLOAT32, false)).sum(new int[] {1}).neg();
+    }
 }

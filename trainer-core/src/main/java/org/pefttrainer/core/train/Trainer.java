@@ -214,7 +214,9 @@ public final class Trainer {
                     }
                 }
                 boolean improved = false;
-                if (metricValue != null && (Double.isNaN(bestValue) || metricValue > bestValue)) {
+                boolean lowerIsBetter = lowerIsBetter(settings.bestMetric());
+                if (metricValue != null && !metricValue.isNaN() && (Double.isNaN(bestValue)
+                        || (lowerIsBetter ? metricValue < bestValue : metricValue > bestValue))) {
                     bestValue = metricValue;
                     bestEpoch = epoch + 1;
                     badEpochs = 0;
@@ -229,8 +231,11 @@ public final class Trainer {
                 for (EpochEndListener l : listeners) {
                     l.afterEpochLogged(epoch + 1);
                 }
-                progress.message(String.format(Locale.ROOT, "epoch %d: train_loss %.4f%s", epoch + 1,
-                        epochUpdates == 0 ? Double.NaN : epochLoss / epochUpdates, metricValue == null ? ""
+                String validation = line.has("val_loss") && !"val_loss".equals(settings.bestMetric())
+                        ? String.format(Locale.ROOT, " val_loss %.4f (perplexity %.2f)", line.get("val_loss").asDouble(),
+                                line.path("perplexity").asDouble(Double.NaN)) : "";
+                progress.message(String.format(Locale.ROOT, "epoch %d: train_loss %.4f%s%s", epoch + 1,
+                        epochUpdates == 0 ? Double.NaN : epochLoss / epochUpdates, validation, metricValue == null ? ""
                                 : String.format(Locale.ROOT, " %s %.4f%s", settings.bestMetric(), metricValue,
                                         improved ? " (best)" : "")));
                 if (improved) {
@@ -265,6 +270,11 @@ public final class Trainer {
         } finally {
             progress.close();
         }
+    }
+
+    /** Losses (val_loss, perplexity) improve downwards; every other metric upwards. */
+    static boolean lowerIsBetter(String metric) {
+        return "val_loss".equals(metric) || "perplexity".equals(metric);
     }
 
     private Path saveFinal() {

@@ -62,6 +62,7 @@ class ConfigSchemaTest {
     @Test
     void enumRulesListTheEnumsSpellings() {
         assertEquals(List.of("lora", "prompt_tuning", "full", "none"), ConfigEnum.names(PeftConfig.Method.class));
-        assertEquals(List.of("rouge1", "rouge2", "rougeL", "rougeLsum"), ConfigEnum.names(EvalConfig.Metric.class));
+        assertEquals(List.of("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "exact_match", "val_loss", "perplexity"),
+                ConfigEnum.names(EvalConfig.Metric.class));
     }
 }

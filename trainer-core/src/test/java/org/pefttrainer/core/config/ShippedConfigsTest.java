@@ -29,7 +29,24 @@ class ShippedConfigsTest {
     void theIssuesConfigsAreAllThere() throws IOException {
         List<String> names = shippedConfigs().map(p -> p.getFileName().toString()).toList();
         assertTrue(names.containsAll(List.of("base.conf", "default.conf", "lora-dialogsum.conf", "lora-samsum.conf",
-                "prompt-tuning-dialogsum.conf")), names.toString());
+                "prompt-tuning-dialogsum.conf", "full-dialogsum.conf", "eval-zero-shot-dialogsum.conf")),
+                names.toString());
+    }
+
+    @Test
+    void theComparisonConfigsDescribeTheirRows() {
+        TrainerConfig zero = load(CONFIGS.resolve("eval-zero-shot-dialogsum.conf")).settings();
+        assertEquals(PeftConfig.Method.NONE, zero.peft().method());
+        assertEquals("test", zero.data().split());
+        assertEquals(inConfigs("../../shared/data/dialogsum"), zero.data().path());
+        TrainerConfig full = load(CONFIGS.resolve("full-dialogsum.conf")).settings();
+        assertEquals(PeftConfig.Method.FULL, full.peft().method());
+        assertEquals(inConfigs("../models/flan-t5-base"), full.model().path());
+        // every shipped run config scores ROUGE, BLEU and exact match and the validation loss after each epoch
+        for (TrainerConfig c : List.of(zero, full, load(CONFIGS.resolve("lora-dialogsum.conf")).settings())) {
+            assertEquals(List.of("rouge", "bleu", "exact_match"), c.eval().metrics());
+            assertTrue(c.eval().validationLoss());
+        }
     }
 
     @ParameterizedTest

@@ -17,10 +17,8 @@ import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.Seq2SeqLM;
-import org.pefttrainer.eval.rouge.BootstrapAggregator;
+import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
-import org.pefttrainer.eval.rouge.RougeScorer;
-import org.pefttrainer.eval.rouge.RougeScores;
 
 /**
  * Dataset → predictions → ROUGE: renders each example through the prompt template, generates summaries in batches
@@ -30,20 +28,28 @@ import org.pefttrainer.eval.rouge.RougeScores;
 public final class Evaluator {
     /** How to evaluate: input truncation, generation batch size and decoding, ROUGE stemming and bootstrap. */
     public record Settings(int maxSourceLength, int batchSize, GenerationConfig generation, boolean useStemmer,
-            BootstrapSettings bootstrap) {}
+            BootstrapSettings bootstrap, java.util.Set<TextMetrics.Family> metrics) {
+
+        /** ROUGE only (the settings of before BLEU and exact match). */
+        public Settings(int maxSourceLength, int batchSize, GenerationConfig generation, boolean useStemmer,
+                BootstrapSettings bootstrap) {
+            this(maxSourceLength, batchSize, generation, useStemmer, bootstrap,
+                    java.util.EnumSet.of(TextMetrics.Family.ROUGE));
+        }
+    }
 
     private final Seq2SeqLM model;
     private final HfTokenizer tokenizer;
     private final PromptTemplate template;
     private final Settings settings;
-    private final RougeScorer scorer;
+    private final TextMetrics scorer;
 
     public Evaluator(Seq2SeqLM model, HfTokenizer tokenizer, PromptTemplate template, Settings settings) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
         this.settings = settings;
-        this.scorer = new RougeScorer(settings.useStemmer());
+        this.scorer = new TextMetrics(settings.metrics(), settings.useStemmer(), settings.bootstrap());
     }
 
     /**
@@ -88,12 +94,12 @@ public final class Evaluator {
             }
         }
         List<Prediction> out = new ArrayList<>(n);
-        BootstrapAggregator agg = new BootstrapAggregator(settings.bootstrap());
+        List<TextMetrics.ExampleScores> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            RougeScores s = scorer.score(predictions[i], examples.get(i).references());
-            agg.add(s);
+            TextMetrics.ExampleScores s = scorer.score(predictions[i], examples.get(i).references());
+            all.add(s);
             out.add(new Prediction(examples.get(i), predictions[i], s));
         }
-        return new EvalResult(out, agg.aggregate(), (System.nanoTime() - t0) / 1e9, generated);
+        return new EvalResult(out, scorer.summarize(all), (System.nanoTime() - t0) / 1e9, generated);
     }
 }

@@ -69,9 +69,22 @@ final class MetricsFileReader {
                 intervals.put(t, new EpochMetrics.Interval(low, high));
             }
         }
+        Map<String, Double> other = new java.util.LinkedHashMap<>();
+        Map<String, EpochMetrics.Interval> otherIntervals = new java.util.LinkedHashMap<>();
+        for (String k : EpochMetrics.OTHER) {
+            Double v = JsonLines.number(line, k);
+            if (v != null) {
+                other.put(k, v);
+            }
+            Double low = JsonLines.number(line, k + "_low");
+            Double high = JsonLines.number(line, k + "_high");
+            if (low != null && high != null) {
+                otherIntervals.put(k, new EpochMetrics.Interval(low, high));
+            }
+        }
         Long epoch = JsonLines.whole(line, "epoch");
         return new EpochMetrics(epoch == null ? ordinal : epoch, JsonLines.whole(line, "step"),
                 JsonLines.number(line, "train_loss"), rouge, intervals, JsonLines.whole(line, "best_epoch"),
-                JsonLines.number(line, "eval_seconds"));
+                JsonLines.number(line, "eval_seconds"), other, otherIntervals);
     }
 }

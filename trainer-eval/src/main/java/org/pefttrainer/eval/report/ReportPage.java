@@ -135,6 +135,9 @@ final class ReportPage {
         out.append("</div>\n");
     }
 
+    private static final Map<String, String> OTHER_LABELS = Map.of("bleu", "BLEU", "exact_match", "Exact match",
+            "val_loss", "Val loss", "perplexity", "Perplexity");
+
     private RougeType bestMetric() {
         RougeType t = run.description().bestMetric() == null ? null : RougeType.fromKey(run.description().bestMetric());
         return t == null ? RougeType.ROUGE_LSUM : t;
@@ -256,6 +259,11 @@ final class ReportPage {
         for (RougeType t : RougeType.values()) {
             out.append("<th>").append(RougeLabels.label(t)).append("</th>");
         }
+        List<String> others = EpochMetrics.OTHER.stream()
+                .filter(k -> epochs.stream().anyMatch(e -> e.other().containsKey(k))).toList();
+        for (String k : others) {
+            out.append("<th>").append(OTHER_LABELS.get(k)).append("</th>");
+        }
         out.append("<th>Eval time</th></tr></thead>\n<tbody>\n");
         for (EpochMetrics e : epochs) {
             boolean isBest = best != null && best == e.epoch();
@@ -266,6 +274,15 @@ final class ReportPage {
             for (RougeType t : RougeType.values()) {
                 out.append("<td class=\"num\">").append(Format.score(e.rouge().get(t)));
                 EpochMetrics.Interval i = e.intervals().get(t);
+                if (i != null) {
+                    out.append("<span class=\"interval\">").append(Format.score(i.low())).append("\u2013")
+                            .append(Format.score(i.high())).append("</span>");
+                }
+                out.append("</td>");
+            }
+            for (String k : others) {
+                out.append("<td class=\"num\">").append(Format.score(e.other().get(k)));
+                EpochMetrics.Interval i = e.otherIntervals().get(k);
                 if (i != null) {
                     out.append("<span class=\"interval\">").append(Format.score(i.low())).append("\u2013")
                             .append(Format.score(i.high())).append("</span>");

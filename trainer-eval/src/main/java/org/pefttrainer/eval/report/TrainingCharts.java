@@ -18,18 +18,25 @@ final class TrainingCharts {
 
     private TrainingCharts() {}
 
-    /** Window-mean loss, single-step loss and each epoch's mean train loss, against the step; null if none. */
+    /**
+     * Window-mean loss, single-step loss, each epoch's mean train loss and its validation loss (label tokens of the
+     * validation subset, eval mode), against the step; null if none.
+     */
     static LineChart loss(TrainingMetrics m) {
-        LineChart.Builder b = LineChart.builder("Training loss").axes("Step", "Loss").wholeNumberXTicks().maxPoints(MAX_POINTS);
+        LineChart.Builder b = LineChart.builder("Training and validation loss").axes("Step", "Loss").wholeNumberXTicks().maxPoints(MAX_POINTS);
         List<Point> stepLoss = stepSeries(m, StepMetrics::stepLoss);
         List<Point> loss = stepSeries(m, StepMetrics::loss);
         List<Point> epochLoss = new ArrayList<>();
+        List<Point> valLoss = new ArrayList<>();
         for (EpochMetrics e : m.epochs()) {
             if (e.step() != null && e.trainLoss() != null) {
                 epochLoss.add(new Point(e.step(), e.trainLoss()));
             }
+            if (e.step() != null && e.other().get("val_loss") != null) {
+                valLoss.add(new Point(e.step(), e.other().get("val_loss")));
+            }
         }
-        if (stepLoss.isEmpty() && loss.isEmpty() && epochLoss.isEmpty()) {
+        if (stepLoss.isEmpty() && loss.isEmpty() && epochLoss.isEmpty() && valLoss.isEmpty()) {
             return null;
         }
         // the noisy single-step loss first, so the window mean is drawn over it
@@ -42,6 +49,10 @@ final class TrainingCharts {
         if (!epochLoss.isEmpty()) {
             b.series(Series.line("train_loss", "epoch mean", epochLoss, Palette.VERMILLION, 0)
                     .withMarker(Marker.DIAMOND));
+        }
+        if (!valLoss.isEmpty()) {
+            b.series(Series.line("val_loss", "validation loss", valLoss, Palette.BLUISH_GREEN, 2)
+                    .withMarker(Marker.CIRCLE));
         }
         return b.build();
     }

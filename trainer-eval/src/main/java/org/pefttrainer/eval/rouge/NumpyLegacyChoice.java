@@ -8,11 +8,11 @@ import org.apache.commons.math3.random.MersenneTwister;
  * {@code MersenneTwister(int)}), and each index from 32-bit outputs masked to the smallest all-ones mask covering
  * {@code n - 1}, rejected while above {@code n - 1} (numpy's {@code randint} in its legacy "masked" mode).
  */
-final class NumpyLegacyChoice {
+public final class NumpyLegacyChoice {
     private final MersenneTwister twister;
 
     /** @param seed numpy's seed; Commons Math sign-extends negative ints, which numpy never sees, so 0..2^31-1 */
-    NumpyLegacyChoice(int seed) {
+    public NumpyLegacyChoice(int seed) {
         if (seed < 0) {
             throw new IllegalArgumentException("seed must be in 0.." + Integer.MAX_VALUE + ": " + seed);
         }
@@ -20,7 +20,7 @@ final class NumpyLegacyChoice {
     }
 
     /** Fills {@code out} with indices in [0, n), uniformly, with replacement. */
-    void draw(int n, int[] out) {
+    public void draw(int n, int[] out) {
         if (n < 1) {
             throw new IllegalArgumentException("population must be positive: " + n);
         }

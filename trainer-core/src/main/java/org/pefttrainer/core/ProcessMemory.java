@@ -1,6 +1,6 @@
-package org.pefttrainer.cli.bench;
+package org.pefttrainer.core;
 
-/** Process memory figures for benchmarks. */
+/** Process memory figures (Linux /proc/self/status) for benchmarks and run summaries. */
 public final class ProcessMemory {
     private ProcessMemory() {}
 

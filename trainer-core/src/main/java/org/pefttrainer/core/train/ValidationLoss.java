@@ -1,0 +1,72 @@
+package org.pefttrainer.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import org.pefttrainer.core.data.batch.Batch;
+import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.batch.TokenizedExample;
+import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.tensor.Ops;
+
+/**
+ * The loss on held-out examples, in eval mode (no dropout), label tokens only: per example its summed token NLL and
+ * its label-token count, so that the split's loss is sum(NLL) / sum(tokens) (each token weighs the same, however
+ * the examples are batched or padded) and the perplexity is exp of it. Per-example sums also let the bootstrap
+ * resample examples.
+ */
+public final class ValidationLoss {
+    /** Per example, in input order. */
+    public record Result(double[] nllSums, double[] tokens) {
+        public double loss() {
+            double a = 0;
+            double b = 0;
+            for (int i = 0; i < nllSums.length; i++) {
+                a += nllSums[i];
+                b += tokens[i];
+            }
+            return a / b;
+        }
+
+        public double perplexity() {
+            return Math.exp(loss());
+        }
+    }
+
+    private ValidationLoss() {}
+
+    public static Result compute(Seq2SeqLM model, List<TokenizedExample> examples, BatchCollator collator,
+                                 int batchSize, NDManager parent, LinearHook linear, EncoderInputHook input) {
+        int n = examples.size();
+        double[] nll = new double[n];
+        double[] tokens = new double[n];
+        for (int start = 0; start < n; start += batchSize) {
+            int end = Math.min(n, start + batchSize);
+            int[] idx = new int[end - start];
+            for (int k = 0; k < idx.length; k++) {
+                idx[k] = start + k;
+            }
+            Batch b = collator.collate(examples, idx);
+            try (NDManager m = parent.newSubManager()) {
+                ForwardContext ctx = new ForwardContext(m, false, linear, input);
+                NDArray ids = m.create(b.inputIds(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
+                NDArray mask = m.create(b.attentionMask(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
+                NDArray dec = m.create(b.decoderInputIds(), new ai.djl.ndarray.types.Shape(b.targetShape()));
+                NDArray labels = m.create(b.labels(), new ai.djl.ndarray.types.Shape(b.targetShape()));
+                float[] sums = Ops.tokenNllSums(model.forward(ctx, ids, mask, dec), labels).toFloatArray();
+                for (int r = 0; r < b.size(); r++) {
+                    nll[b.indices()[r]] = sums[r];
+                    int count = 0;
+                    for (int t = 0; t < b.targetLength(); t++) {
+                        count += b.labels()[r * b.targetLength() + t] >= 0 ? 1 : 0;
+                    }
+                    tokens[b.indices()[r]] = count;
+                }
+            }
+        }
+        return new Result(nll, tokens);
+    }
+}
