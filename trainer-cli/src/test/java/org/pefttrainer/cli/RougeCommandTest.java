@@ -77,6 +77,29 @@ class RougeCommandTest {
     }
 
     @Test
+    void theSummaryHasBleuAndExactMatchOrOnlyWhatMetricsNames() throws IOException {
+        Path input = Files.writeString(dir.resolve("m.jsonl"),
+                "{\"prediction\": \"the cat sat on the mat\", \"reference\": \"the cat is on the mat\"}\n"
+                        + "{\"prediction\": \"The dog.\", \"reference\": [\"x\", \"the dog\"]}\n");
+        Path all = dir.resolve("all.json");
+        assertEquals(0, run("rouge", "--input", input.toString(), "--output", dir.resolve("o1.jsonl").toString(),
+                "--summary", all.toString(), "--resamples", "50"), err.toString());
+        JsonNode m = JSON.readTree(all.toFile()).get("metrics");
+        assertTrue(m.has("bleu") && m.has("exact_match") && m.has("rougeLsum"), m.toString());
+        assertEquals(0.5, m.get("exact_match").get("value").doubleValue(), 1e-12, "the second pair matches after"
+                + " normalisation");
+        assertTrue(m.get("bleu").has("low") && m.get("bleu").get("value").doubleValue() > 0);
+        Path rougeOnly = dir.resolve("rouge.json");
+        assertEquals(0, run("rouge", "--input", input.toString(), "--output", dir.resolve("o2.jsonl").toString(),
+                "--summary", rougeOnly.toString(), "--metrics", "rouge"), err.toString());
+        JsonNode r = JSON.readTree(rougeOnly.toFile()).get("metrics");
+        assertTrue(r.has("rouge1") && !r.has("bleu") && !r.has("exact_match"), r.toString());
+        assertEquals(2, run("rouge", "--input", input.toString(), "--output", dir.resolve("o3.jsonl").toString(),
+                "--metrics", "meteor"));
+        assertTrue(err.toString().contains("unknown metric 'meteor'"), err.toString());
+    }
+
+    @Test
     void badLineIsOneLineUserError() throws IOException {
         Path input = Files.writeString(dir.resolve("bad.jsonl"),
                 "{\"prediction\": \"a\", \"reference\": \"a\"}\n{\"prediction\": \"a\"}\n");

@@ -169,11 +169,12 @@ final class TrainFixtures {
         int keepCheckpoints = 0;
         TrainerSettings.NonfinitePolicy nonfinite = TrainerSettings.NonfinitePolicy.STOP;
         int maxNonfiniteSkips = 3;
+        String bestMetric = null;
 
         TrainerSettings build() {
             return new TrainerSettings(epochs, maxSteps, gradAccumSteps, maxGradNorm, lr, weightDecay, beta1, beta2, eps,
                     schedule, warmupSteps, warmupRatio, finalLr, seed, logEvery, checkpointEveryEpoch, keepCheckpoints,
-                    nonfinite, maxNonfiniteSkips, null, 0);
+                    nonfinite, maxNonfiniteSkips, bestMetric, 0);
         }
     }
 

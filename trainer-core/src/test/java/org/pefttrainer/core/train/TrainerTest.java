@@ -56,6 +56,11 @@ class TrainerTest {
     }
 
     private Run run(Path runDir, Settings s, BatchPlan plan, boolean resume, LinearHook hook, AfterStep afterStep) {
+        return run(runDir, s, plan, resume, hook, afterStep, List.of());
+    }
+
+    private Run run(Path runDir, Settings s, BatchPlan plan, boolean resume, LinearHook hook, AfterStep afterStep,
+                    List<EpochEndListener> listeners) {
         T5Model model = TrainFixtures.load(modelDir, manager, null);
         try {
             FullModel trainable = new FullModel(model, hook);
@@ -80,7 +85,7 @@ class TrainerTest {
                 @Override
                 public void close() {}
             };
-            Trainer t = new Trainer(s.build(), model, trainable, plan, runDir, List.of(), progress, stop);
+            Trainer t = new Trainer(s.build(), model, trainable, plan, runDir, listeners, progress, stop);
             Trainer.Result r = t.train(resume);
             return new Run(r, metrics(runDir), trainable.snapshot(), messages);
         } finally {
@@ -221,6 +226,24 @@ class TrainerTest {
                 && resumed.messages.get(0).contains("from step 0"), resumed.messages.get(0));
         assertEquals(withoutTiming(full.metrics), withoutTiming(resumed.metrics));
         assertSameParams(full.params, resumed.params);
+    }
+
+    @Test
+    void theBestEpochIsTheLowestLossAndTheHighestScore() throws IOException {
+        double[][] perEpoch = {{3.0, 10}, {2.0, 20}, {2.5, 30}}; // val_loss, bleu
+        EpochEndListener fake = (epoch, step, trainable) -> Map.of("val_loss", perEpoch[epoch - 1][0],
+                "bleu", perEpoch[epoch - 1][1]);
+        Settings s = resumeSettings();
+        s.bestMetric = "val_loss";
+        Path a = dir.resolve("best-loss");
+        run(a, s, TrainFixtures.plan(2, true), false, null, null, List.of(fake));
+        com.fasterxml.jackson.databind.JsonNode best = Json.read(a.resolve("best/best.json"));
+        assertEquals(2, best.get("epoch").asInt(), "lower is better for val_loss");
+        assertEquals(2.0, best.get("value").asDouble());
+        s.bestMetric = "bleu";
+        Path b = dir.resolve("best-bleu");
+        run(b, s, TrainFixtures.plan(2, true), false, null, null, List.of(fake));
+        assertEquals(3, Json.read(b.resolve("best/best.json")).get("epoch").asInt(), "higher is better for bleu");
     }
 
     /** Replaces lm_head's output with NaN on the forward passes {@code from}..{@code to} (1-based). */
