@@ -135,6 +135,16 @@ final class ReportPage {
         out.append("</div>\n");
     }
 
+    /** A value with its bootstrap interval below it, when it has one. */
+    private void scoreCell(Double value, EpochMetrics.Interval i) {
+        out.append("<td class=\"num\">").append(Format.score(value));
+        if (i != null) {
+            out.append("<span class=\"interval\">").append(Format.score(i.low())).append("\u2013")
+                    .append(Format.score(i.high())).append("</span>");
+        }
+        out.append("</td>");
+    }
+
     private static final Map<String, String> OTHER_LABELS = Map.of("bleu", "BLEU", "exact_match", "Exact match",
             "val_loss", "Val loss", "perplexity", "Perplexity");
 
@@ -272,22 +282,10 @@ final class ReportPage {
                     .append(Format.whole(e.step())).append("</td><td class=\"num\">").append(Format.score(e.trainLoss()))
                     .append("</td>");
             for (RougeType t : RougeType.values()) {
-                out.append("<td class=\"num\">").append(Format.score(e.rouge().get(t)));
-                EpochMetrics.Interval i = e.intervals().get(t);
-                if (i != null) {
-                    out.append("<span class=\"interval\">").append(Format.score(i.low())).append("\u2013")
-                            .append(Format.score(i.high())).append("</span>");
-                }
-                out.append("</td>");
+                scoreCell(e.rouge().get(t), e.intervals().get(t));
             }
             for (String k : others) {
-                out.append("<td class=\"num\">").append(Format.score(e.other().get(k)));
-                EpochMetrics.Interval i = e.otherIntervals().get(k);
-                if (i != null) {
-                    out.append("<span class=\"interval\">").append(Format.score(i.low())).append("\u2013")
-                            .append(Format.score(i.high())).append("</span>");
-                }
-                out.append("</td>");
+                scoreCell(e.other().get(k), e.otherIntervals().get(k));
             }
             out.append("<td class=\"num\">").append(Format.seconds(e.evalSeconds())).append("</td></tr>\n");
         }
