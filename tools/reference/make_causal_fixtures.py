@@ -1,0 +1,97 @@
+"""Makes the decoder-only parity fixtures of trainer-core from transformers 4.33.2 (LlamaForCausalLM) on CPU.
+
+    PYTHONPATH=/tmp/reference-python/site /usr/bin/python3 tools/reference/make_causal_fixtures.py
+
+Writes trainer-core/src/test/resources/reference/causal/<case>/ with config.json, model.safetensors (random
+weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and outputs.safetensors (logits):
+  llama-gqa        4 query heads over 2 key/value heads, untied lm_head, no RoPE scaling
+  llama-tied-linear tied embeddings, rope_scaling {type: linear, factor: 2}
+  llama-dynamic    rope_scaling {type: dynamic, factor: 2}, a 20-token sequence past max_position_embeddings 16
+  qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
+                   maths), saved under model_type qwen2 with Qwen2's config keys
+Each batch has two rows; the second is left-padded, with position_ids from the attention mask as generate() makes
+them (cumsum - 1, 1 on padding). Deterministic: torch.manual_seed per case, one thread.
+"""
+import json
+import os
+
+import torch
+from safetensors.torch import save_file
+from transformers import LlamaConfig, LlamaForCausalLM
+
+torch.set_num_threads(1)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                   "trainer-core", "src", "test", "resources", "reference", "causal")
+
+BASE = dict(vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, max_position_embeddings=16, rms_norm_eps=1e-5, rope_theta=10000.0,
+            hidden_act="silu", bos_token_id=1, eos_token_id=2, pad_token_id=0, initializer_range=0.2)
+
+
+def inputs(seq, pad):
+    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(3, 64, (2, seq), generator=g)
+    mask = torch.ones(2, seq, dtype=torch.long)
+    ids[1, :pad] = 0
+    mask[1, :pad] = 0
+    pos = mask.cumsum(-1) - 1
+    pos.masked_fill_(mask == 0, 1)
+    return ids, mask, pos
+
+
+def case(name, seed, seq=12, pad=3, model_type="llama", qkv_bias=False, **overrides):
+    torch.manual_seed(seed)
+    kw = dict(BASE)
+    kw.update(overrides)
+    config = LlamaConfig(**kw)
+    model = LlamaForCausalLM(config).eval()
+    with torch.no_grad():
+        for p in model.parameters():  # larger than the default init, so every layer moves the logits
+            p.normal_(0, 0.3)
+        for layer in model.model.layers:
+            for norm in (layer.input_layernorm, layer.post_attention_layernorm):
+                norm.weight.uniform_(0.5, 1.5)
+        model.model.norm.weight.uniform_(0.5, 1.5)
+        if qkv_bias:
+            for layer in model.model.layers:
+                att = layer.self_attn
+                for proj in ("q_proj", "k_proj", "v_proj"):
+                    old = getattr(att, proj)
+                    new = torch.nn.Linear(old.in_features, old.out_features, bias=True)
+                    new.weight.copy_(old.weight)
+                    new.bias.normal_(0, 0.5)
+                    setattr(att, proj, new)
+    ids, mask, pos = inputs(seq, pad)
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    if config.tie_word_embeddings:
+        state.pop("lm_head.weight")
+    save_file(state, os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+    cfg = config.to_dict()
+    if model_type == "qwen2":
+        cfg = {k: cfg[k] for k in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+                                   "num_attention_heads", "num_key_value_heads", "max_position_embeddings",
+                                   "rms_norm_eps", "rope_theta", "hidden_act", "bos_token_id", "eos_token_id",
+                                   "tie_word_embeddings", "torch_dtype")}
+        cfg.update(model_type="qwen2", architectures=["Qwen2ForCausalLM"], use_sliding_window=False,
+                   sliding_window=4096, max_window_layers=2, attention_dropout=0.0)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2, sort_keys=True)
+    with open(os.path.join(d, "inputs.json"), "w") as f:
+        json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "position_ids": pos.tolist()}, f)
+    save_file({"logits": logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+    print(name, tuple(logits.shape), float(logits.abs().max()))
+
+
+def main():
+    case("llama-gqa", 1, tie_word_embeddings=False)
+    case("llama-tied-linear", 2, tie_word_embeddings=True, rope_scaling={"type": "linear", "factor": 2.0})
+    case("llama-dynamic", 3, seq=20, tie_word_embeddings=False, rope_scaling={"type": "dynamic", "factor": 2.0})
+    case("qwen2", 4, model_type="qwen2", qkv_bias=True, tie_word_embeddings=True, rope_theta=1000000.0)
+
+
+if __name__ == "__main__":
+    main()

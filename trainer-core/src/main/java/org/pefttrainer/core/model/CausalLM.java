@@ -1,0 +1,43 @@
+package org.pefttrainer.core.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
+/**
+ * A decoder-only language model (Llama, Qwen2, ...) with weights named as in transformers. Every projection goes
+ * through the context's {@link LinearHook}, keyed by the Hugging Face module name, as in {@link Seq2SeqLM}.
+ */
+public interface CausalLM {
+    String architecture();
+
+    int vocabSize();
+
+    int hiddenSize();
+
+    int numLayers();
+
+    int bosTokenId();
+
+    int eosTokenId();
+
+    /** The pad id, or -1 when config.json has none. */
+    int padTokenId();
+
+    Weights weights();
+
+    List<String> linearModules();
+
+    String inputEmbeddingName();
+
+    /**
+     * Logits [B, T, V] for {@code inputIds} [B, T]. {@code attentionMask} [B, Tk] (1 real, 0 padding) covers the
+     * cached positions too; {@code positionIds} [B, T] (null: past .. past+T-1). With a cache the new keys and
+     * values are appended to it.
+     */
+    NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                    DecoderCache cache);
+
+    default DecoderCache newCache() {
+        return new DecoderCache(numLayers());
+    }
+}

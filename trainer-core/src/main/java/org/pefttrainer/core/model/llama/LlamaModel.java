@@ -1,0 +1,232 @@
+package org.pefttrainer.core.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.DecoderCache;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.Weights;
+import org.pefttrainer.core.tensor.Ops;
+
+/**
+ * LlamaForCausalLM (and Mistral, Qwen2 with its q/k/v biases) as plain functions over weights named as in
+ * transformers. Read top to bottom it is the forward pass: token embeddings; per layer RMSNorm, grouped-query
+ * self-attention with rotary position embeddings, RMSNorm, the SiLU-gated MLP, each with a residual; a final
+ * RMSNorm and the LM head (tied to the embeddings when config.json says so).
+ *
+ * <p>Every projection goes through {@link #linear}: the frozen weight (and bias) plus what the context's
+ * {@link LinearHook} adds for that module name, e.g. {@code model.layers.3.self_attn.q_proj}: LoRA enters here.
+ * Operation order follows transformers' modeling_llama.py so that fp32 results agree to rounding.
+ */
+public final class LlamaModel implements CausalLM {
+    private final LlamaConfig config;
+    private final Weights weights;
+    private final List<String> linearModules;
+
+    public LlamaModel(LlamaConfig config, Weights weights) {
+        this.config = config;
+        this.weights = weights;
+        this.linearModules = LlamaArchitecture.linearModules(config);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public String architecture() {
+        return switch (config.modelType()) {
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "mistral" -> "MistralForCausalLM";
+            default -> "LlamaForCausalLM";
+        };
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int numLayers() {
+        return config.numLayers();
+    }
+
+    @Override
+    public int bosTokenId() {
+        return config.bosTokenId();
+    }
+
+    @Override
+    public int eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    @Override
+    public int padTokenId() {
+        return config.padTokenId();
+    }
+
+    @Override
+    public Weights weights() {
+        return weights;
+    }
+
+    @Override
+    public List<String> linearModules() {
+        return linearModules;
+    }
+
+    @Override
+    public String inputEmbeddingName() {
+        return "model.embed_tokens.weight";
+    }
+
+    @Override
+    public NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                           DecoderCache cache) {
+        long batch = inputIds.getShape().get(0);
+        int len = (int) inputIds.getShape().get(1);
+        int past = cache == null ? 0 : cache.length();
+        int keys = past + len;
+        if (config.slidingWindow() > 0 && keys > config.slidingWindow()) {
+            throw new UserException(config.modelType() + ": a sequence of " + keys + " tokens is longer than the"
+                    + " sliding window of " + config.slidingWindow() + " (sliding-window attention is not supported)");
+        }
+        NDManager m = ctx.manager();
+        NDArray positions = positionIds != null ? positionIds
+                : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
+        NDArray[] cosSin = rotary(m, positions, keys);
+        NDArray bias = attentionBias(m, attentionMask, batch, len, keys, past);
+
+        NDArray h = Ops.embedding(inputIds, weights.get("model.embed_tokens.weight"));
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            NDArray a = attention(ctx, p + "self_attn", norm(h, p + "input_layernorm.weight"), cosSin, bias, cache, i);
+            h = h.add(a);
+            h = h.add(mlp(ctx, p + "mlp", norm(h, p + "post_attention_layernorm.weight")));
+        }
+        if (cache != null) {
+            cache.advance(len);
+        }
+        h = norm(h, "model.norm.weight");
+        return linear(ctx, "lm_head", h);
+    }
+
+    /** The frozen projection of {@code module} (with its bias, if any) plus the adapter hook's delta. */
+    private NDArray linear(ForwardContext ctx, String module, NDArray x) {
+        NDArray y = Ops.linear(x, weights.get(module + ".weight"));
+        String biasName = module + ".bias";
+        if (weights.contains(biasName)) {
+            y = y.add(weights.get(biasName));
+        }
+        LinearHook hook = ctx.linearHook();
+        if (hook != null) {
+            NDArray delta = hook.delta(module, x, ctx);
+            if (delta != null) {
+                y = y.add(delta);
+            }
+        }
+        return y;
+    }
+
+    private NDArray norm(NDArray x, String weightName) {
+        return Ops.rmsNorm(x, weights.get(weightName), config.rmsNormEps());
+    }
+
+    /** down_proj(silu(gate_proj(x)) * up_proj(x)). */
+    private NDArray mlp(ForwardContext ctx, String p, NDArray x) {
+        NDArray gate = Ops.silu(linear(ctx, p + ".gate_proj", x));
+        return linear(ctx, p + ".down_proj", gate.mul(linear(ctx, p + ".up_proj", x)));
+    }
+
+    private NDArray attention(ForwardContext ctx, String p, NDArray x, NDArray[] cosSin, NDArray bias,
+                              DecoderCache cache, int layer) {
+        NDArray q = heads(linear(ctx, p + ".q_proj", x), config.numHeads());
+        NDArray k = heads(linear(ctx, p + ".k_proj", x), config.numKeyValueHeads());
+        NDArray v = heads(linear(ctx, p + ".v_proj", x), config.numKeyValueHeads());
+        q = rotate(q, cosSin);
+        k = rotate(k, cosSin);
+        if (cache != null) {
+            if (cache.selfKey(layer) != null) {
+                k = cache.selfKey(layer).concat(k, 2);
+                v = cache.selfValue(layer).concat(v, 2);
+            }
+            cache.setSelf(layer, k, v); // the key/value heads only: the GQA repeat is not stored
+        }
+        int groups = config.numHeads() / config.numKeyValueHeads();
+        NDArray kr = repeatKv(k, groups);
+        NDArray vr = repeatKv(v, groups);
+        NDArray scores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), Math.sqrt(config.headDim())).addi(bias);
+        NDArray probs = scores.softmax(-1);
+        NDArray out = probs.matMul(vr);
+        Shape s = out.getShape();
+        NDArray merged = out.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), (long) config.numHeads() * config.headDim());
+        return linear(ctx, p + ".o_proj", merged);
+    }
+
+    /** [B, T, H·D] → [B, H, T, D]. */
+    private NDArray heads(NDArray x, int n) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), n, config.headDim()).transpose(0, 2, 1, 3);
+    }
+
+    /** [B, Hkv, T, D] → [B, Hkv·groups, T, D], each key/value head repeated for its group of query heads. */
+    private static NDArray repeatKv(NDArray x, int groups) {
+        if (groups == 1) {
+            return x;
+        }
+        Shape s = x.getShape();
+        return x.expandDims(2).repeat(2, groups).reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
+    }
+
+    /** cos and sin [B, 1, T, D] at each row's positions: the frequencies twice, as transformers concatenates them. */
+    private NDArray[] rotary(NDManager m, NDArray positions, int keys) {
+        float[] inv = config.rope().inverseFrequencies(config.headDim(), keys);
+        NDArray freq = m.create(inv).reshape(1, 1, inv.length);
+        NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(freq);
+        NDArray emb = angles.concat(angles, -1).expandDims(1);
+        return new NDArray[] {emb.cos(), emb.sin()};
+    }
+
+    /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1]. */
+    private static NDArray rotate(NDArray x, NDArray[] cosSin) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get(new NDIndex("..., :{}", half));
+        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+    }
+
+    /**
+     * Additive [B, 1, T, Tk] bias: 0 where query i (at position past+i) may see key j (j &lt;= past+i and the key is
+     * not padding), the float32 minimum elsewhere, as transformers' causal mask plus padding mask.
+     */
+    private static NDArray attentionBias(NDManager m, NDArray attentionMask, long batch, int len, int keys, int past) {
+        float[] causal = new float[len * keys];
+        for (int i = 0; i < len; i++) {
+            for (int j = 0; j < keys; j++) {
+                causal[i * keys + j] = j <= past + i ? 0f : -Float.MAX_VALUE;
+            }
+        }
+        NDArray c = m.create(causal, new Shape(1, 1, len, keys));
+        if (attentionMask == null) {
+            return c;
+        }
+        NDArray pad = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
+                .reshape(batch, 1, 1, keys);
+        // min + min overflows to -inf in fp32, as in transformers; a row keeps at least one finite entry
+        return c.add(pad);
+    }
+}

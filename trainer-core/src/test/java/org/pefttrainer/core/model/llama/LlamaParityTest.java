@@ -1,0 +1,110 @@
+package org.pefttrainer.core.model.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.safetensors.SafetensorsReader;
+import org.pefttrainer.core.model.DecoderCache;
+import org.pefttrainer.core.model.ForwardContext;
+
+/**
+ * Logits of transformers 4.33.2's LlamaForCausalLM (tools/reference/make_causal_fixtures.py): grouped-query
+ * attention, untied and tied heads, linear and dynamic RoPE scaling, a Qwen2 model (biased q/k/v), a left-padded row
+ * with generate()'s position ids; and the KV-cache path token by token equal to the full pass.
+ */
+class LlamaParityTest {
+    static final Path CASES = Path.of("src/test/resources/reference/causal");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "llama-tied-linear", "llama-dynamic", "qwen2"})
+    void logitsEqualTransformers(String name) {
+        Path dir = CASES.resolve(name);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        try (NDManager m = NDManager.newBaseManager();
+                SafetensorsReader out = SafetensorsReader.open(dir.resolve("outputs.safetensors"))) {
+            LlamaModel model = LlamaLoader.load(HfModelFolder.open(dir), m);
+            assertEquals(name.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM", model.architecture());
+            NDArray ids = matrix(m, in.get("input_ids"));
+            NDArray mask = matrix(m, in.get("attention_mask"));
+            NDArray pos = matrix(m, in.get("position_ids"));
+            float[] ours = model.forward(ForwardContext.inference(m), ids, mask, pos, null).toFloatArray();
+            float[] ref = out.readAsFloat32("logits");
+            assertEquals(ref.length, ours.length);
+            long[] maskValues = mask.toLongArray();
+            int vocab = model.vocabSize();
+            double maxRef = 0;
+            double maxDiff = 0;
+            for (int i = 0; i < ref.length; i++) {
+                if (maskValues[i / vocab] == 0) {
+                    continue; // padding positions: no one reads them
+                }
+                maxRef = Math.max(maxRef, Math.abs(ref[i]));
+                maxDiff = Math.max(maxDiff, Math.abs(ref[i] - ours[i]));
+            }
+            assertTrue(maxRef > 1, "the logits are not trivial: " + maxRef);
+            assertTrue(maxDiff <= 1e-5 * maxRef, name + ": max |diff| " + maxDiff + " (largest logit " + maxRef + ")");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2"})
+    void theKvCacheGivesTheFullPassLogits(String name) {
+        Path dir = CASES.resolve(name);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaModel model = LlamaLoader.load(HfModelFolder.open(dir), m);
+            NDArray ids = matrix(m, in.get("input_ids"));
+            NDArray mask = matrix(m, in.get("attention_mask"));
+            NDArray pos = matrix(m, in.get("position_ids"));
+            ForwardContext ctx = ForwardContext.inference(m);
+            NDArray full = model.forward(ctx, ids, mask, pos, null);
+            int len = (int) ids.getShape().get(1);
+            DecoderCache cache = model.newCache();
+            int prefix = 5;
+            NDArray first = model.forward(ctx, ids.get(":, :" + prefix), mask.get(":, :" + prefix),
+                    pos.get(":, :" + prefix), cache);
+            // row 0 only for the prefix: row 1's first positions are padding, whose outputs no one reads
+            assertClose(full.get("0:1, :" + prefix + ", :"), first.get("0:1"), name + " prefix");
+            for (int t = prefix; t < len; t++) {
+                NDArray step = model.forward(ctx, ids.get(":, " + t + ":" + (t + 1)), mask.get(":, :" + (t + 1)),
+                        pos.get(":, " + t + ":" + (t + 1)), cache);
+                assertClose(full.get(":, " + t + ":" + (t + 1) + ", :"), step, name + " step " + t);
+            }
+            assertEquals(len, cache.length());
+            // the cache keeps the key/value heads only (GQA): [B, num_key_value_heads, T, head_dim]
+            assertEquals(new Shape(2, model.config().numKeyValueHeads(), len, model.config().headDim()),
+                    cache.selfKey(0).getShape());
+        }
+    }
+
+    private static void assertClose(NDArray want, NDArray got, String where) {
+        float[] a = want.toFloatArray();
+        float[] b = got.toFloatArray();
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        assertTrue(max < 1e-4, where + ": max |diff| " + max);
+    }
+
+    static NDArray matrix(NDManager m, JsonNode rows) {
+        int r = rows.size();
+        int c = rows.get(0).size();
+        long[] v = new long[r * c];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                v[i * c + j] = rows.get(i).get(j).asLong();
+            }
+        }
+        return m.create(v, new Shape(r, c));
+    }
+}
