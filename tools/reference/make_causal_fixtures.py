@@ -7,6 +7,9 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
   llama-gqa        4 query heads over 2 key/value heads, untied lm_head, no RoPE scaling
   llama-tied-linear tied embeddings, rope_scaling {type: linear, factor: 2}
   llama-dynamic    rope_scaling {type: dynamic, factor: 2}, a 20-token sequence past max_position_embeddings 16
+  gpt2             GPT2LMHeadModel: learned positions, LayerNorm, gelu_new, fused c_attn, Conv1D weights [in, out],
+                   tied lm_head, saved as save_pretrained does (transformer.* names)
+  gpt2-hub         the same model saved as the hub's gpt2 checkpoint is: no "transformer." prefix, no lm_head
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
 Each batch has two rows; the second is left-padded, with position_ids from the attention mask as generate() makes
@@ -17,7 +20,7 @@ import os
 
 import torch
 from safetensors.torch import save_file
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 torch.set_num_threads(1)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -86,11 +89,42 @@ def case(name, seed, seq=12, pad=3, model_type="llama", qkv_bias=False, **overri
     print(name, tuple(logits.shape), float(logits.abs().max()))
 
 
+def gpt2_case(name, seed, hub_names):
+    torch.manual_seed(seed)
+    config = GPT2Config(vocab_size=64, n_positions=32, n_embd=32, n_layer=2, n_head=4, bos_token_id=1,
+                        eos_token_id=2, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    model = GPT2LMHeadModel(config).eval()
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "ln_" in n and n.endswith("weight"):
+                p.uniform_(0.5, 1.5)
+            else:
+                p.normal_(0, 0.3)
+    ids, mask, pos = inputs(12, 3)
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()
+             if not k.endswith(".attn.bias") and not k.endswith(".attn.masked_bias") and k != "lm_head.weight"}
+    if hub_names:
+        state = {k[len("transformer."):]: v for k, v in state.items()}
+    save_file(state, os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(config.to_dict(), f, indent=2, sort_keys=True)
+    with open(os.path.join(d, "inputs.json"), "w") as f:
+        json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "position_ids": pos.tolist()}, f)
+    save_file({"logits": logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+    print(name, tuple(logits.shape), float(logits.abs().max()))
+
+
 def main():
     case("llama-gqa", 1, tie_word_embeddings=False)
     case("llama-tied-linear", 2, tie_word_embeddings=True, rope_scaling={"type": "linear", "factor": 2.0})
     case("llama-dynamic", 3, seq=20, tie_word_embeddings=False, rope_scaling={"type": "dynamic", "factor": 2.0})
     case("qwen2", 4, model_type="qwen2", qkv_bias=True, tie_word_embeddings=True, rope_theta=1000000.0)
+    gpt2_case("gpt2", 5, hub_names=False)
+    gpt2_case("gpt2-hub", 5, hub_names=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import java.util.List;
  * A decoder-only language model (Llama, Qwen2, ...) with weights named as in transformers. Every projection goes
  * through the context's {@link LinearHook}, keyed by the Hugging Face module name, as in {@link Seq2SeqLM}.
  */
-public interface CausalLM {
+public interface CausalLM extends LanguageModel {
     String architecture();
 
     int vocabSize();

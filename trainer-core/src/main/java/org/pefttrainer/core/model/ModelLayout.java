@@ -26,7 +26,7 @@ public record ModelLayout(String architecture, List<String> linearModules, Map<S
         aliases = Map.copyOf(aliases);
     }
 
-    public static ModelLayout of(Seq2SeqLM model) {
+    public static ModelLayout of(LanguageModel model) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         model.weights().arrays().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
         return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases());

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /** An encoder-decoder language model over named weights (one implementation per architecture). */
-public interface Seq2SeqLM {
+public interface Seq2SeqLM extends LanguageModel {
     String architecture();
 
     int vocabSize();

@@ -162,4 +162,15 @@ public final class Ops {
         NDArray picked = logp.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
         return picked.mul(valid.toType(DataType.FLOAT32, false)).sum(new int[] {1}).neg();
     }
+
+    /** torch.nn.functional.layer_norm over the last dimension, with weight and bias (GPT-2's LayerNorm). */
+    public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
+        return x.getNDArrayInternal().layerNorm(x, new ai.djl.ndarray.types.Shape(x.getShape().getLastDimension()), weight, bias,
+                (float) eps).singletonOrThrow();
+    }
+
+    /** GPT-2's Conv1D: {@code x · W + b} with W stored [in, out] (the transpose of nn.Linear's). */
+    public static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+        return JniUtils.linear((PtNDArray) x, (PtNDArray) weight.transpose(), (PtNDArray) bias);
+    }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
@@ -108,7 +109,7 @@ public final class LlamaModel implements CausalLM {
         NDArray positions = positionIds != null ? positionIds
                 : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
         NDArray[] cosSin = rotary(m, positions, keys);
-        NDArray bias = attentionBias(m, attentionMask, batch, len, keys, past);
+        NDArray bias = CausalMask.additive(m, attentionMask, batch, len, keys, past);
 
         NDArray h = Ops.embedding(inputIds, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.numLayers(); i++) {
@@ -207,26 +208,5 @@ public final class LlamaModel implements CausalLM {
         NDArray x2 = x.get(new NDIndex("..., {}:", half));
         NDArray rotated = x2.neg().concat(x1, -1);
         return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
-    }
-
-    /**
-     * Additive [B, 1, T, Tk] bias: 0 where query i (at position past+i) may see key j (j &lt;= past+i and the key is
-     * not padding), the float32 minimum elsewhere, as transformers' causal mask plus padding mask.
-     */
-    private static NDArray attentionBias(NDManager m, NDArray attentionMask, long batch, int len, int keys, int past) {
-        float[] causal = new float[len * keys];
-        for (int i = 0; i < len; i++) {
-            for (int j = 0; j < keys; j++) {
-                causal[i * keys + j] = j <= past + i ? 0f : -Float.MAX_VALUE;
-            }
-        }
-        NDArray c = m.create(causal, new Shape(1, 1, len, keys));
-        if (attentionMask == null) {
-            return c;
-        }
-        NDArray pad = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
-                .reshape(batch, 1, 1, keys);
-        // min + min overflows to -inf in fp32, as in transformers; a row keeps at least one finite entry
-        return c.add(pad);
     }
 }

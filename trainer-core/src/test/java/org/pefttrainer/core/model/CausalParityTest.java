@@ -1,4 +1,4 @@
-package org.pefttrainer.core.model.llama;
+package org.pefttrainer.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,26 +13,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
-import org.pefttrainer.core.model.DecoderCache;
-import org.pefttrainer.core.model.ForwardContext;
 
 /**
- * Logits of transformers 4.33.2's LlamaForCausalLM (tools/reference/make_causal_fixtures.py): grouped-query
- * attention, untied and tied heads, linear and dynamic RoPE scaling, a Qwen2 model (biased q/k/v), a left-padded row
- * with generate()'s position ids; and the KV-cache path token by token equal to the full pass.
+ * Logits of transformers 4.33.2's LlamaForCausalLM and GPT2LMHeadModel (tools/reference/make_causal_fixtures.py),
+ * each folder loaded through the model_type registry: grouped-query attention, untied and tied heads, linear and
+ * dynamic RoPE scaling, a Qwen2 model (biased q/k/v), GPT-2 with and without the "transformer." prefix, a
+ * left-padded row with generate()'s position ids; and the KV-cache path token by token equal to the full pass.
  */
-class LlamaParityTest {
+class CausalParityTest {
     static final Path CASES = Path.of("src/test/resources/reference/causal");
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa", "llama-tied-linear", "llama-dynamic", "qwen2"})
+    @ValueSource(strings = {"llama-gqa", "llama-tied-linear", "llama-dynamic", "qwen2", "gpt2", "gpt2-hub"})
     void logitsEqualTransformers(String name) {
         Path dir = CASES.resolve(name);
         JsonNode in = Json.read(dir.resolve("inputs.json"));
         try (NDManager m = NDManager.newBaseManager();
                 SafetensorsReader out = SafetensorsReader.open(dir.resolve("outputs.safetensors"))) {
-            LlamaModel model = LlamaLoader.load(HfModelFolder.open(dir), m);
-            assertEquals(name.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM", model.architecture());
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
+            assertEquals(name.startsWith("gpt2") ? "GPT2LMHeadModel" : name.equals("qwen2") ? "Qwen2ForCausalLM"
+                    : "LlamaForCausalLM", model.architecture());
             NDArray ids = matrix(m, in.get("input_ids"));
             NDArray mask = matrix(m, in.get("attention_mask"));
             NDArray pos = matrix(m, in.get("position_ids"));
@@ -56,12 +56,12 @@ class LlamaParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa", "qwen2"})
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gpt2"})
     void theKvCacheGivesTheFullPassLogits(String name) {
         Path dir = CASES.resolve(name);
         JsonNode in = Json.read(dir.resolve("inputs.json"));
         try (NDManager m = NDManager.newBaseManager()) {
-            LlamaModel model = LlamaLoader.load(HfModelFolder.open(dir), m);
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
             NDArray ids = matrix(m, in.get("input_ids"));
             NDArray mask = matrix(m, in.get("attention_mask"));
             NDArray pos = matrix(m, in.get("position_ids"));
@@ -80,9 +80,11 @@ class LlamaParityTest {
                 assertClose(full.get(":, " + t + ":" + (t + 1) + ", :"), step, name + " step " + t);
             }
             assertEquals(len, cache.length());
-            // the cache keeps the key/value heads only (GQA): [B, num_key_value_heads, T, head_dim]
-            assertEquals(new Shape(2, model.config().numKeyValueHeads(), len, model.config().headDim()),
-                    cache.selfKey(0).getShape());
+            if (model instanceof org.pefttrainer.core.model.llama.LlamaModel llama) {
+                // the cache keeps the key/value heads only (GQA): [B, num_key_value_heads, T, head_dim]
+                assertEquals(new Shape(2, llama.config().numKeyValueHeads(), len, llama.config().headDim()),
+                        cache.selfKey(0).getShape());
+            }
         }
     }
 

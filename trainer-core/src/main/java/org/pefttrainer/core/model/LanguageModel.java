@@ -1,0 +1,25 @@
+package org.pefttrainer.core.model;
+
+import java.util.List;
+
+/** What every model family shares: the vocabulary, the weights by Hugging Face name, and the hooked projections. */
+public interface LanguageModel {
+    /** The transformers class name, e.g. T5ForConditionalGeneration, LlamaForCausalLM. */
+    String architecture();
+
+    int vocabSize();
+
+    int hiddenSize();
+
+    int eosTokenId();
+
+    /** The pad id (-1: config.json has none). */
+    int padTokenId();
+
+    Weights weights();
+
+    /** Every projection that goes through the {@link LinearHook}, by module name, model order. */
+    List<String> linearModules();
+
+    String inputEmbeddingName();
+}

@@ -1,0 +1,171 @@
+package org.pefttrainer.core.model.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.CausalMask;
+import org.pefttrainer.core.model.DecoderCache;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.Weights;
+import org.pefttrainer.core.tensor.Ops;
+
+/**
+ * GPT2LMHeadModel as plain functions over weights named as in transformers: token plus learned position
+ * embeddings; per block LayerNorm, causal self-attention from the fused c_attn projection, LayerNorm, the MLP
+ * (c_fc, gelu_new, c_proj), each with a residual; a final LayerNorm and the LM head tied to the token embeddings.
+ *
+ * <p>Every projection goes through {@link #conv1d}: the frozen Conv1D weight ([in, out]) and bias, plus what the
+ * context's {@link LinearHook} adds for that module name ({@code transformer.h.3.attn.c_attn}): LoRA enters here,
+ * with the same A and B shapes as on a linear layer (PEFT's fan_in_fan_out = true).
+ */
+public final class Gpt2Model implements CausalLM {
+    private final Gpt2Config config;
+    private final Weights weights;
+    private final List<String> linearModules;
+
+    public Gpt2Model(Gpt2Config config, Weights weights) {
+        this.config = config;
+        this.weights = weights;
+        this.linearModules = Gpt2Architecture.linearModules(config);
+    }
+
+    public Gpt2Config config() {
+        return config;
+    }
+
+    @Override
+    public String architecture() {
+        return "GPT2LMHeadModel";
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.nEmbd();
+    }
+
+    @Override
+    public int numLayers() {
+        return config.nLayer();
+    }
+
+    @Override
+    public int bosTokenId() {
+        return config.bosTokenId();
+    }
+
+    @Override
+    public int eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    @Override
+    public int padTokenId() {
+        return config.padTokenId();
+    }
+
+    @Override
+    public Weights weights() {
+        return weights;
+    }
+
+    @Override
+    public List<String> linearModules() {
+        return linearModules;
+    }
+
+    @Override
+    public String inputEmbeddingName() {
+        return "transformer.wte.weight";
+    }
+
+    @Override
+    public NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                           DecoderCache cache) {
+        long batch = inputIds.getShape().get(0);
+        int len = (int) inputIds.getShape().get(1);
+        int past = cache == null ? 0 : cache.length();
+        int keys = past + len;
+        if (keys > config.nPositions()) {
+            throw new UserException("gpt2: a sequence of " + keys + " tokens is longer than n_positions "
+                    + config.nPositions());
+        }
+        NDManager m = ctx.manager();
+        NDArray positions = positionIds != null ? positionIds
+                : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
+        NDArray bias = CausalMask.additive(m, attentionMask, batch, len, keys, past);
+        NDArray h = Ops.embedding(inputIds, weights.get("transformer.wte.weight"))
+                .add(Ops.embedding(positions, weights.get("transformer.wpe.weight")));
+        for (int i = 0; i < config.nLayer(); i++) {
+            String p = "transformer.h." + i + ".";
+            h = h.add(attention(ctx, p + "attn", norm(h, p + "ln_1"), bias, cache, i));
+            NDArray x = norm(h, p + "ln_2");
+            h = h.add(conv1d(ctx, p + "mlp.c_proj", Ops.activation(config.activation(), conv1d(ctx, p + "mlp.c_fc", x))));
+        }
+        if (cache != null) {
+            cache.advance(len);
+        }
+        h = norm(h, "transformer.ln_f");
+        NDArray logits = Ops.linear(h, weights.get("transformer.wte.weight"));
+        LinearHook hook = ctx.linearHook();
+        NDArray delta = hook == null ? null : hook.delta("lm_head", h, ctx);
+        return delta == null ? logits : logits.add(delta);
+    }
+
+    /** x·W + b for a Conv1D module plus the adapter hook's delta. */
+    private NDArray conv1d(ForwardContext ctx, String module, NDArray x) {
+        NDArray y = Ops.conv1d(x, weights.get(module + ".weight"), weights.get(module + ".bias"));
+        LinearHook hook = ctx.linearHook();
+        if (hook != null) {
+            NDArray delta = hook.delta(module, x, ctx);
+            if (delta != null) {
+                y = y.add(delta);
+            }
+        }
+        return y;
+    }
+
+    private NDArray norm(NDArray x, String p) {
+        return Ops.layerNorm(x, weights.get(p + ".weight"), weights.get(p + ".bias"), config.layerNormEpsilon());
+    }
+
+    private NDArray attention(ForwardContext ctx, String p, NDArray x, NDArray bias, DecoderCache cache, int layer) {
+        NDArray qkv = conv1d(ctx, p + ".c_attn", x);
+        long d = config.nEmbd();
+        NDArray q = heads(qkv.get("..., 0:" + d));
+        NDArray k = heads(qkv.get("..., " + d + ":" + 2 * d));
+        NDArray v = heads(qkv.get("..., " + 2 * d + ":"));
+        if (cache != null) {
+            if (cache.selfKey(layer) != null) {
+                k = cache.selfKey(layer).concat(k, 2);
+                v = cache.selfValue(layer).concat(v, 2);
+            }
+            cache.setSelf(layer, k, v);
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (config.scaleAttnWeights()) {
+            scores = Ops.div(scores, Math.sqrt(config.headDim()));
+        }
+        if (config.scaleAttnByInverseLayerIdx()) {
+            scores = Ops.div(scores, layer + 1);
+        }
+        NDArray out = scores.addi(bias).softmax(-1).matMul(v);
+        Shape s = out.getShape();
+        return conv1d(ctx, p + ".c_proj", out.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), d));
+    }
+
+    /** [B, T, H·D] → [B, H, T, D]. */
+    private NDArray heads(NDArray x) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), config.nHead(), config.headDim()).transpose(0, 2, 1, 3);
+    }
+}
