@@ -17,21 +17,25 @@ import picocli.CommandLine.Option;
 
 /** {@code peft init-model}: writes a randomly initialised model folder in Hugging Face format. */
 @Command(name = "init-model", mixinStandardHelpOptions = true,
-        description = {"Writes a randomly initialised T5 model folder in Hugging Face format (config.json,"
+        description = {"Writes a randomly initialised model folder (T5, Llama, Qwen2, GPT-2) in Hugging Face format (config.json,"
                 + " model.safetensors, tokenizer.json, ...): for tests, the embedded default, and smoke-testing a setup.",
             "Examples:",
             "  peft init-model --size tiny --out /tmp/tiny-t5      (tokenizer built from the project's dialogues)",
+            "  peft init-model --arch llama --config ../shared/models/smollm2-135m/config.json --out /tmp/smollm2-random",
             "  peft init-model --config ../shared/models/t5-small/config.json"
                     + " --tokenizer ../shared/models/flan-t5-small/tokenizer.json --out /tmp/t5-small-random"})
 public final class InitModelCommand implements Callable<Integer> {
     /** The corpus of a tokenizer built when neither --tokenizer nor --corpus is given, under the project root. */
     static final Path DEFAULT_CORPUS = Path.of("data", "dialogues", "train.jsonl");
 
-    @Option(names = "--arch", defaultValue = "t5", description = "Architecture (only t5: T5, T5 v1.1, FLAN-T5).")
+    @Option(names = "--arch", defaultValue = "t5", description = "Architecture: t5 (T5, T5 v1.1, FLAN-T5), llama, qwen2,"
+            + " gpt2 (default: ${DEFAULT-VALUE}).")
     String arch;
 
     @Option(names = "--size", defaultValue = "tiny",
-            description = "Preset: tiny, small (t5-small), flan-t5-small, flan-t5-base, flan-t5-large. Default: ${DEFAULT-VALUE}.")
+            description = "Preset: tiny, or for t5 small (t5-small), flan-t5-small, flan-t5-base, flan-t5-large; for the"
+                    + " decoder-only archs the shapes of a real config come with --config (e.g."
+                    + " ../shared/models/smollm2-135m/config.json). Default: ${DEFAULT-VALUE}.")
     String size;
 
     @Option(names = "--config", paramLabel = "config.json", description = "Take the shapes from this config.json instead of a preset.")
@@ -66,9 +70,6 @@ public final class InitModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!arch.equals("t5")) {
-            throw new UserException("--arch " + arch + " is not supported (only t5)");
-        }
         DType d = DType.parseUserName(dtype);
         if (d == null) {
             throw new UserException("--dtype " + dtype + " is not supported (f32, f16 or bf16)");
@@ -88,6 +89,9 @@ public final class InitModelCommand implements Callable<Integer> {
             tok = ModelInitializer.TokenizerSource.build(List.of(dialogues), vocabSize);
             System.out.println("tokenizer: word-level, built from " + dialogues);
         }
+        if (!arch.equals("t5")) {
+            return causal(tok, d);
+        }
         T5Config cfg = config == null ? null : T5Config.fromFile(config);
         long t0 = System.nanoTime();
         T5Config written = ModelInitializer.initialize(out, size, cfg, tok, seed, d, parseSize(maxShardSize), force);
@@ -97,6 +101,37 @@ public final class InitModelCommand implements Callable<Integer> {
                 out, written.dModel(), written.numLayers(), written.numDecoderLayers(),
                 (written.gatedAct() ? "gated-" : "") + written.denseActFn(), written.vocabSize(), params, d,
                 (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    /** A Llama, Qwen2 or GPT-2 folder: the tiny preset, or the shapes of --config. */
+    private int causal(ModelInitializer.TokenizerSource tok, DType d) {
+        if (!org.pefttrainer.core.model.init.CausalInitializer.ARCHS.contains(arch)) {
+            throw new UserException("--arch " + arch + " is not supported (t5, llama, qwen2, gpt2)");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode c;
+        if (config != null) {
+            c = org.pefttrainer.core.model.init.CausalInitializer.configFile(config);
+            String type = c.path("model_type").asText();
+            boolean llamaLike = type.equals("llama") || type.equals("mistral");
+            if (!(type.equals(arch) || (arch.equals("llama") && llamaLike))) {
+                throw new UserException(config + ": model_type '" + type + "' does not match --arch " + arch);
+            }
+        } else if (size.equals("tiny")) {
+            c = org.pefttrainer.core.model.init.CausalInitializer.tinyConfig(arch, 0);
+        } else {
+            throw new UserException("--size " + size + " is a T5 preset; for --arch " + arch + " use --size tiny or"
+                    + " --config CONFIG.json (e.g. ../shared/models/smollm2-135m/config.json)");
+        }
+        long t0 = System.nanoTime();
+        com.fasterxml.jackson.databind.node.ObjectNode written = org.pefttrainer.core.model.init.CausalInitializer
+                .initialize(out, c, tok, seed, d, parseSize(maxShardSize), force);
+        long params = org.pefttrainer.core.model.Architectures.of(written, out.resolve("config.json"))
+                .layout(written, out.resolve("config.json")).parameterShapes().values().stream()
+                .mapToLong(s -> { long n = 1; for (long x : s) { n *= x; } return n; }).sum();
+        System.out.printf(Locale.ROOT, "wrote %s: %s, vocab %d, %,d parameters (%s) in %.1fs%n", out,
+                written.path("architectures").path(0).asText(written.path("model_type").asText()),
+                written.path("vocab_size").asInt(), params, d, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 

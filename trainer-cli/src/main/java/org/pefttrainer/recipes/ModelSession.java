@@ -52,6 +52,13 @@ public final class ModelSession implements AutoCloseable {
                     2_000_000_000L, false);
         }
         HfModelFolder folder = HfModelFolder.open(dir);
+        if (!org.pefttrainer.core.model.Architectures.of(folder.config(), folder.configFile()).task().equals("seq2seq")) {
+            // The decoder-only families load and run (inspect, init-model, the model classes); the training, eval,
+            // generation, serving and merge paths are wired for encoder-decoders so far.
+            throw new UserException(folder.configFile() + ": model_type '" + folder.config().path("model_type").asText()
+                    + "' is a decoder-only model; train, eval, generate, serve and merge support T5 / FLAN-T5 only so far"
+                    + " (inspect and init-model support it)");
+        }
         Device device = device(deviceChoice);
         NDManager root = NDManager.newBaseManager(device);
         try {

@@ -85,6 +85,35 @@ class CliEndToEndTest {
     }
 
     @Test
+    void decoderOnlyFoldersAreWrittenInspectedAndRefusedByTrainInOneLine() throws Exception {
+        for (String arch : new String[] {"llama", "qwen2", "gpt2"}) {
+            Path out = dir.resolve("tiny-" + arch);
+            Run r = peft("init-model", "--arch", arch, "--corpus", "../data/dialogues/train.jsonl", "--vocab-size", "300",
+                    "--out", out.toString());
+            assertEquals(0, r.exit(), r.err() + r.out());
+            Run i = peft("inspect", out.toString());
+            assertEquals(0, i.exit(), i.err());
+            assertTrue(i.out().contains("model_type " + arch + ", causal") && i.out().contains("missing tensors: none")
+                    && i.out().contains("unexpected tensors: none"), i.out());
+            // the folder loads through the registry and gives finite logits
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                org.pefttrainer.core.model.CausalLM model = (org.pefttrainer.core.model.CausalLM)
+                        org.pefttrainer.core.model.Architectures.load(
+                                org.pefttrainer.core.io.hf.HfModelFolder.open(out), m);
+                float[] logits = model.forward(org.pefttrainer.core.model.ForwardContext.inference(m),
+                        m.create(new long[] {1, 5, 9, 12}, new ai.djl.ndarray.types.Shape(1, 4)), null, null, null)
+                        .toFloatArray();
+                for (float f : logits) {
+                    assertTrue(Float.isFinite(f));
+                }
+            }
+            Run t = peft(trainArgs("causal-" + arch, "model.path=" + out));
+            assertEquals(2, t.exit());
+            assertTrue(t.err().contains("decoder-only") && t.err().strip().lines().count() == 1, t.err());
+        }
+    }
+
+    @Test
     void inspectReportsAConsistentFolder() {
         Run r = peft("inspect", model.toString());
         assertEquals(0, r.exit(), r.err());

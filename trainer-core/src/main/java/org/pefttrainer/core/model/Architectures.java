@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.model.gpt2.Gpt2Architecture;
 import org.pefttrainer.core.model.gpt2.Gpt2Config;
@@ -31,18 +33,23 @@ public final class Architectures {
         LanguageModel load(HfModelFolder folder, NDManager manager);
 
         ModelLayout layout(JsonNode config, Path source);
+
+        /** [missing, unexpected] tensor names of a checkpoint against the config (headers only). */
+        List<List<String>> check(CheckpointReader ckpt, JsonNode config, Path source);
     }
 
     private static final Map<String, Family> FAMILIES = new LinkedHashMap<>();
 
     static {
         Family t5 = family("seq2seq", (f, m) -> T5Loader.load(f, m, null),
-                (c, s) -> T5Architecture.layout(T5Config.fromJson(c, s)));
+                (c, s) -> T5Architecture.layout(T5Config.fromJson(c, s)),
+                (k, c, s) -> T5Loader.check(k, T5Config.fromJson(c, s)));
         Family llama = family("causal", LlamaLoader::load, (c, s) -> {
             LlamaConfig lc = LlamaConfig.fromJson(c, s);
             return LlamaArchitecture.layout(lc, c.path("architectures").path(0).asText("LlamaForCausalLM"));
-        });
-        Family gpt2 = family("causal", Gpt2Loader::load, (c, s) -> Gpt2Architecture.layout(Gpt2Config.fromJson(c, s)));
+        }, (k, c, s) -> LlamaLoader.check(k, LlamaConfig.fromJson(c, s)));
+        Family gpt2 = family("causal", Gpt2Loader::load, (c, s) -> Gpt2Architecture.layout(Gpt2Config.fromJson(c, s)),
+                (k, c, s) -> Gpt2Loader.check(k, Gpt2Config.fromJson(c, s)));
         FAMILIES.put("t5", t5);
         FAMILIES.put("llama", llama);
         FAMILIES.put("mistral", llama);
@@ -83,7 +90,11 @@ public final class Architectures {
         ModelLayout layout(JsonNode c, Path s);
     }
 
-    private static Family family(String task, Loader loader, Layouts layouts) {
+    private interface Checks {
+        List<List<String>> check(CheckpointReader ckpt, JsonNode c, Path s);
+    }
+
+    private static Family family(String task, Loader loader, Layouts layouts, Checks checks) {
         return new Family() {
             @Override
             public String task() {
@@ -98,6 +109,11 @@ public final class Architectures {
             @Override
             public ModelLayout layout(JsonNode config, Path source) {
                 return layouts.layout(config, source);
+            }
+
+            @Override
+            public List<List<String>> check(CheckpointReader ckpt, JsonNode config, Path source) {
+                return checks.check(ckpt, config, source);
             }
         };
     }
