@@ -13,7 +13,9 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
 Each batch has two rows; the second is left-padded, with position_ids from the attention mask as generate() makes
-them (cumsum - 1, 1 on padding). Deterministic: torch.manual_seed per case, one thread.
+them (cumsum - 1, 1 on padding). llama-gqa, qwen2 and gpt2 also get generate.json: greedy generate() of the same
+left-padded batch (8 new tokens; and with no_repeat_ngram_size 2), the sequences with their prompts.
+Deterministic: torch.manual_seed per case, one thread.
 """
 import json
 import os
@@ -86,7 +88,20 @@ def case(name, seed, seq=12, pad=3, model_type="llama", qkv_bias=False, **overri
     with open(os.path.join(d, "inputs.json"), "w") as f:
         json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "position_ids": pos.tolist()}, f)
     save_file({"logits": logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+    write_generate(model, d, ids, mask, eos=2)
     print(name, tuple(logits.shape), float(logits.abs().max()))
+
+
+def write_generate(model, d, ids, mask, eos):
+    out = {}
+    for key, extra in (("greedy", {}), ("no_repeat_2", {"no_repeat_ngram_size": 2})):
+        with torch.no_grad():
+            seq = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=8, do_sample=False, num_beams=1,
+                                 pad_token_id=0, eos_token_id=eos, **extra)
+        out[key] = seq.tolist()
+    with open(os.path.join(d, "generate.json"), "w") as f:
+        json.dump({"prompt_width": ids.shape[1], "max_new_tokens": 8, "eos_token_id": eos, "pad_token_id": 0,
+                   "cases": out}, f)
 
 
 def gpt2_case(name, seed, hub_names):
@@ -115,6 +130,8 @@ def gpt2_case(name, seed, hub_names):
     with open(os.path.join(d, "inputs.json"), "w") as f:
         json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "position_ids": pos.tolist()}, f)
     save_file({"logits": logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+    if not hub_names:
+        write_generate(model, d, ids, mask, eos=2)
     print(name, tuple(logits.shape), float(logits.abs().max()))
 
 

@@ -22,4 +22,9 @@ public interface LanguageModel {
     List<String> linearModules();
 
     String inputEmbeddingName();
+
+    /** The linear modules stored [in, out] (GPT-2's Conv1D); none for nn.Linear models. */
+    default java.util.Set<String> conv1dModules() {
+        return java.util.Set.of();
+    }
 }

@@ -16,20 +16,41 @@ import org.pefttrainer.core.UserException;
  * @param linearModules   every linear module (name without ".weight"), model order
  * @param parameterShapes every stored parameter by Hugging Face name
  * @param aliases         tied names and the parameter they resolve to (T5: embed_tokens, a tied lm_head → shared)
+ * @param conv1dModules   linear modules whose weight is stored [in, out] (GPT-2's Conv1D) rather than [out, in]
+ * @param taskType        PEFT's task_type for adapters of this model: SEQ_2_SEQ_LM or CAUSAL_LM
  */
 public record ModelLayout(String architecture, List<String> linearModules, Map<String, long[]> parameterShapes,
-        Map<String, String> aliases) {
+        Map<String, String> aliases, java.util.Set<String> conv1dModules, String taskType) {
 
     public ModelLayout {
         linearModules = List.copyOf(linearModules);
         parameterShapes = Collections.unmodifiableMap(new LinkedHashMap<>(parameterShapes));
         aliases = Map.copyOf(aliases);
+        conv1dModules = java.util.Set.copyOf(conv1dModules);
+    }
+
+    /** An encoder-decoder layout with nn.Linear weights. */
+    public ModelLayout(String architecture, List<String> linearModules, Map<String, long[]> parameterShapes,
+            Map<String, String> aliases) {
+        this(architecture, linearModules, parameterShapes, aliases, java.util.Set.of(), "SEQ_2_SEQ_LM");
+    }
+
+    /** Whether {@code module}'s weight is stored [in, out] (Conv1D: PEFT's fan_in_fan_out = true). */
+    public boolean isConv1d(String module) {
+        return conv1dModules.contains(module);
+    }
+
+    /** [out, in] of a linear module, whatever the storage orientation. */
+    public long[] outIn(String module) {
+        long[] w = shape(module + ".weight");
+        return isConv1d(module) ? new long[] {w[1], w[0]} : w;
     }
 
     public static ModelLayout of(LanguageModel model) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         model.weights().arrays().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
-        return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases());
+        return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases(),
+                model.conv1dModules(), model instanceof CausalLM ? "CAUSAL_LM" : "SEQ_2_SEQ_LM");
     }
 
     /** The stored parameter {@code name} stands for (itself unless it is a tied alias). */

@@ -17,7 +17,8 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.core.tensor.Ops;
 
@@ -33,7 +34,7 @@ import org.pefttrainer.core.tensor.Ops;
  */
 public final class Trainer {
     private final TrainerSettings settings;
-    private final Seq2SeqLM model;
+    private final LanguageModel model;
     private final Trainable trainable;
     private final BatchPlan data;
     private final Path runDir;
@@ -42,7 +43,7 @@ public final class Trainer {
     private final StopSignal stop;
     private final MetricsLog metrics;
 
-    public Trainer(TrainerSettings settings, Seq2SeqLM model, Trainable trainable, BatchPlan data, Path runDir,
+    public Trainer(TrainerSettings settings, LanguageModel model, Trainable trainable, BatchPlan data, Path runDir,
             List<EpochEndListener> listeners, TrainProgress progress, StopSignal stop) {
         this.settings = settings;
         this.model = model;
@@ -304,9 +305,10 @@ public final class Trainer {
                                     + (long) step * 1_000_003L + microIndex++);
                     NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
                     NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
-                    NDArray decIds = NdArrays.fromLong2d(micro, batch.decoderInputIds());
+                    NDArray decIds = batch.decoderInputIds() == null ? null
+                            : NdArrays.fromLong2d(micro, batch.decoderInputIds());
                     NDArray labels = NdArrays.fromLong2d(micro, batch.labels());
-                    NDArray logits = model.forward(ctx, ids, mask, decIds);
+                    NDArray logits = TaskForward.logits(model, ctx, ids, mask, decIds);
                     NDArray loss = Ops.crossEntropy(logits, labels);
                     float value = loss.getFloat();
                     lossSum += value;

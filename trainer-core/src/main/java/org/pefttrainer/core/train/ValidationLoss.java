@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.pefttrainer.core.data.batch.Batch;
-import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.core.tensor.Ops;
 
 /**
@@ -38,7 +39,7 @@ public final class ValidationLoss {
 
     private ValidationLoss() {}
 
-    public static Result compute(Seq2SeqLM model, List<TokenizedExample> examples, BatchCollator collator,
+    public static Result compute(LanguageModel model, List<TokenizedExample> examples, Collator collator,
                                  int batchSize, NDManager parent, LinearHook linear, EncoderInputHook input) {
         int n = examples.size();
         double[] nll = new double[n];
@@ -54,9 +55,10 @@ public final class ValidationLoss {
                 ForwardContext ctx = new ForwardContext(m, false, linear, input);
                 NDArray ids = m.create(b.inputIds(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
                 NDArray mask = m.create(b.attentionMask(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
-                NDArray dec = m.create(b.decoderInputIds(), new ai.djl.ndarray.types.Shape(b.targetShape()));
+                NDArray dec = b.decoderInputIds() == null ? null
+                        : m.create(b.decoderInputIds(), new ai.djl.ndarray.types.Shape(b.targetShape()));
                 NDArray labels = m.create(b.labels(), new ai.djl.ndarray.types.Shape(b.targetShape()));
-                float[] sums = Ops.tokenNllSums(model.forward(ctx, ids, mask, dec), labels).toFloatArray();
+                float[] sums = Ops.tokenNllSums(TaskForward.logits(model, ctx, ids, mask, dec), labels).toFloatArray();
                 for (int r = 0; r < b.size(); r++) {
                     nll[b.indices()[r]] = sums[r];
                     int count = 0;

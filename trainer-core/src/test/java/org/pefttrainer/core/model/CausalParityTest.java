@@ -88,6 +88,53 @@ class CausalParityTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gpt2"})
+    void greedyGenerationOfALeftPaddedBatchEqualsTransformers(String name) {
+        Path dir = CASES.resolve(name);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        JsonNode gen = Json.read(dir.resolve("generate.json"));
+        int width = gen.get("prompt_width").asInt();
+        try (NDManager m = NDManager.newBaseManager()) {
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
+            // the prompts without their left padding: the generator pads them again
+            java.util.List<long[]> prompts = new java.util.ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                java.util.List<Long> p = new java.util.ArrayList<>();
+                for (int j = 0; j < width; j++) {
+                    if (in.get("attention_mask").get(r).get(j).asInt() == 1) {
+                        p.add(in.get("input_ids").get(r).get(j).asLong());
+                    }
+                }
+                prompts.add(p.stream().mapToLong(Long::longValue).toArray());
+            }
+            for (String kase : new String[] {"greedy", "no_repeat_2"}) {
+                for (boolean cache : new boolean[] {true, false}) {
+                    org.pefttrainer.core.generate.GenerationConfig cfg = org.pefttrainer.core.generate.GenerationConfig
+                            .builder().maxNewTokens(8).noRepeatNgramSize(kase.equals("greedy") ? 0 : 2).useCache(cache)
+                            .build();
+                    org.pefttrainer.core.generate.GenerationResult r = org.pefttrainer.core.generate.TextGenerator
+                            .of(model).generate(ForwardContext.inference(m), prompts, cfg);
+                    for (int row = 0; row < 2; row++) {
+                        JsonNode want = gen.get("cases").get(kase).get(row);
+                        java.util.List<Long> cont = new java.util.ArrayList<>();
+                        for (int j = width; j < want.size(); j++) {
+                            cont.add(want.get(j).asLong());
+                        }
+                        // transformers pads a finished row with pad_token_id after its EOS
+                        int eos = cont.indexOf((long) model.eosTokenId());
+                        if (eos >= 0) {
+                            cont = cont.subList(0, eos + 1);
+                        }
+                        assertEquals(cont.toString(), java.util.Arrays.toString(r.best(row).tokens()).replace(" ", "")
+                                .replace(",", ", ").replace("[", "[").replace("]", "]"),
+                                name + " " + kase + " cache=" + cache + " row " + row);
+                    }
+                }
+            }
+        }
+    }
+
     private static void assertClose(NDArray want, NDArray got, String where) {
         float[] a = want.toFloatArray();
         float[] b = got.toFloatArray();

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 
 /**
  * One adapter attached to a frozen base model: its trainable arrays (named with the keys PEFT saves them under) and
@@ -64,12 +64,12 @@ public interface Adapter extends AutoCloseable {
      * created in a child manager of {@code manager}. Every mismatch with the base model is a one-line
      * {@link org.pefttrainer.core.UserException} naming the file and tensor.
      */
-    static Adapter load(Path dir, Seq2SeqLM base, NDManager manager) {
+    static Adapter load(Path dir, LanguageModel base, NDManager manager) {
         return AdapterLoader.load(dir, base, manager, AdapterLoader.folderName(dir));
     }
 
-    /** {@link #load(Path, Seq2SeqLM, NDManager)} under the given name instead of the folder's. */
-    static Adapter load(Path dir, Seq2SeqLM base, NDManager manager, String name) {
+    /** {@link #load(Path, LanguageModel, NDManager)} under the given name instead of the folder's. */
+    static Adapter load(Path dir, LanguageModel base, NDManager manager, String name) {
         return AdapterLoader.load(dir, base, manager, name);
     }
 

@@ -2,7 +2,7 @@ package org.pefttrainer.peft.adapter;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.lora.LoraAdapterReader;
 import org.pefttrainer.peft.prompt.SoftPromptReader;
 
@@ -15,12 +15,18 @@ final class AdapterLoader {
         return dir.toAbsolutePath().normalize().getFileName().toString();
     }
 
-    static Adapter load(Path dir, Seq2SeqLM base, NDManager manager, String name) {
+    static Adapter load(Path dir, LanguageModel base, NDManager manager, String name) {
         AdapterType type = AdapterFolder.type(dir);
         ConfigReader config = new ConfigReader(AdapterFolder.readConfig(dir), AdapterFolder.configFile(dir));
         return switch (type) {
             case LORA -> LoraAdapterReader.read(dir, config, base, manager, name);
-            case PROMPT_TUNING -> SoftPromptReader.read(dir, config, base, manager, name);
+            case PROMPT_TUNING -> {
+                if (!(base instanceof org.pefttrainer.core.model.Seq2SeqLM s2s)) {
+                    throw new org.pefttrainer.core.UserException(dir + ": prompt tuning is supported for encoder-decoder"
+                            + " models (T5) so far, not for " + base.architecture());
+                }
+                yield SoftPromptReader.read(dir, config, s2s, manager, name);
+            }
         };
     }
 }

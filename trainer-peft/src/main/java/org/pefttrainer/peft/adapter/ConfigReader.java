@@ -102,17 +102,23 @@ public final class ConfigReader {
     }
 
     /**
-     * PEFT's task_type decides which PeftModel wraps the base: only SEQ_2_SEQ_LM prepends prompts to the encoder as
-     * this trainer does. A LoRA adapter saved without a task type computes the same, so null may be accepted.
+     * PEFT's task_type decides which PeftModel wraps the base: SEQ_2_SEQ_LM prepends prompts to the encoder as this
+     * trainer does for T5. A LoRA adapter saved without a task type computes the same, so null may be accepted.
      */
     public void requireTaskType(boolean nullAllowed) {
+        requireTaskType(nullAllowed, AdapterConfig.TASK_TYPE);
+    }
+
+    /** As {@link #requireTaskType(boolean)}, with the task types accepted. */
+    public void requireTaskType(boolean nullAllowed, String... accepted) {
         String task = string("task_type", null);
         if (task == null && nullAllowed) {
             return;
         }
-        if (!AdapterConfig.TASK_TYPE.equals(task)) {
-            throw error("task_type", (task == null ? "is missing" : "is '" + task + "'") + ", expected '"
-                    + AdapterConfig.TASK_TYPE + "' (this trainer adapts encoder-decoder models)");
+        if (task == null || !java.util.Arrays.asList(accepted).contains(task)) {
+            throw error("task_type", (task == null ? "is missing" : "is '" + task + "'") + ", expected "
+                    + (accepted.length == 1 ? "'" + accepted[0] + "' (this trainer adapts encoder-decoder models)"
+                    : "one of " + String.join(", ", accepted)));
         }
     }
 

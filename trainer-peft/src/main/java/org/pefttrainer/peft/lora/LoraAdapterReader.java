@@ -13,7 +13,7 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.peft.adapter.ConfigReader;
 
@@ -26,7 +26,7 @@ import org.pefttrainer.peft.adapter.ConfigReader;
 public final class LoraAdapterReader {
     private LoraAdapterReader() {}
 
-    public static LoraModel read(Path dir, ConfigReader configJson, Seq2SeqLM base, NDManager manager, String name) {
+    public static LoraModel read(Path dir, ConfigReader configJson, LanguageModel base, NDManager manager, String name) {
         return LoraModel.of(readWeights(dir, configJson, ModelLayout.of(base), name), manager);
     }
 
@@ -58,7 +58,7 @@ public final class LoraAdapterReader {
             int r = config.r();
             Map<String, LoraWeights.Matrices> matrices = new LinkedHashMap<>();
             for (String module : modules) {
-                long[] w = base.shape(module + ".weight");
+                long[] w = base.outIn(module);
                 int out = (int) w[0];
                 int in = (int) w[1];
                 matrices.put(module, new LoraWeights.Matrices(r, in, out,

@@ -24,7 +24,8 @@ public record LoraConfig(
         LoraInit initLoraWeights,
         boolean fanInFanOut,
         String baseModelNameOrPath,
-        String revision) implements AdapterConfig {
+        String revision,
+        String taskType) implements AdapterConfig {
 
     /** Every key of PEFT 0.13.2's LoraConfig.to_dict() (runtime_config is dropped there). */
     public static final Set<String> PEFT_KEYS = Set.of("alpha_pattern", "auto_mapping", "base_model_name_or_path",
@@ -47,6 +48,22 @@ public record LoraConfig(
         if (initLoraWeights == null) {
             initLoraWeights = LoraInit.DEFAULT;
         }
+        if (taskType == null) {
+            taskType = TASK_TYPE;
+        }
+    }
+
+    /** PEFT's task_type default of this trainer's first models (encoder-decoders). */
+    public LoraConfig(int r, double loraAlpha, double loraDropout, TargetModules targetModules, boolean useRslora,
+            LoraInit initLoraWeights, boolean fanInFanOut, String baseModelNameOrPath, String revision) {
+        this(r, loraAlpha, loraDropout, targetModules, useRslora, initLoraWeights, fanInFanOut, baseModelNameOrPath,
+                revision, TASK_TYPE);
+    }
+
+    /** With PEFT's task_type of the base: SEQ_2_SEQ_LM or CAUSAL_LM. */
+    public LoraConfig withTaskType(String t) {
+        return new LoraConfig(r, loraAlpha, loraDropout, targetModules, useRslora, initLoraWeights, fanInFanOut,
+                baseModelNameOrPath, revision, t);
     }
 
     public static Builder builder() {
@@ -65,17 +82,17 @@ public record LoraConfig(
 
     public LoraConfig withTargetModules(TargetModules t) {
         return new LoraConfig(r, loraAlpha, loraDropout, t, useRslora, initLoraWeights, fanInFanOut,
-                baseModelNameOrPath, revision);
+                baseModelNameOrPath, revision, taskType);
     }
 
     public LoraConfig withFanInFanOut(boolean f) {
         return new LoraConfig(r, loraAlpha, loraDropout, targetModules, useRslora, initLoraWeights, f,
-                baseModelNameOrPath, revision);
+                baseModelNameOrPath, revision, taskType);
     }
 
     public LoraConfig withBaseModelNameOrPath(String name) {
         return new LoraConfig(r, loraAlpha, loraDropout, targetModules, useRslora, initLoraWeights, fanInFanOut, name,
-                revision);
+                revision, taskType);
     }
 
     @Override
@@ -108,7 +125,7 @@ public record LoraConfig(
         o.putObject("rank_pattern");
         o.put("revision", revision);
         o.set("target_modules", targetModules == null ? f.nullNode() : targetModules.toJson());
-        o.put("task_type", TASK_TYPE);
+        o.put("task_type", taskType);
         o.put("use_dora", false);
         o.put("use_rslora", useRslora);
         return o;
@@ -121,7 +138,7 @@ public record LoraConfig(
      */
     public static LoraConfig fromJson(ConfigReader c) {
         c.warnUnknownKeys(PEFT_KEYS);
-        c.requireTaskType(true);
+        c.requireTaskType(true, "SEQ_2_SEQ_LM", "CAUSAL_LM");
         String bias = c.string("bias", "none");
         if (!bias.equals("none")) {
             throw c.error("bias", "is '" + bias + "', but only 'none' is supported (bias training is not implemented)");
@@ -158,7 +175,8 @@ public record LoraConfig(
                 LoraInit.fromJson(c.node("init_lora_weights"), where),
                 c.bool("fan_in_fan_out", false),
                 c.string("base_model_name_or_path", null),
-                c.string("revision", null));
+                c.string("revision", null),
+                c.string("task_type", TASK_TYPE));
     }
 
     /** Builds a config with PEFT's defaults for everything not set. */

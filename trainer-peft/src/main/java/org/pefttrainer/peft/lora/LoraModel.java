@@ -11,7 +11,7 @@ import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.adapter.AdapterType;
@@ -39,7 +39,7 @@ public final class LoraModel implements Adapter, LinearHook {
     }
 
     /** A new adapter named "default" (PEFT's name), initialised per {@code config.initLoraWeights()} from {@code seed}. */
-    public static LoraModel create(Seq2SeqLM base, LoraConfig config, long seed, NDManager manager) {
+    public static LoraModel create(LanguageModel base, LoraConfig config, long seed, NDManager manager) {
         return create(DEFAULT_NAME, base, config, seed, manager);
     }
 
@@ -47,7 +47,7 @@ public final class LoraModel implements Adapter, LinearHook {
      * Resolves the targets on {@code base} (null: PEFT's default for the architecture; "all-linear": every linear
      * layer but lm_head) and creates A and B for each targeted module in a child manager of {@code manager}.
      */
-    public static LoraModel create(String name, Seq2SeqLM base, LoraConfig config, long seed, NDManager manager) {
+    public static LoraModel create(String name, LanguageModel base, LoraConfig config, long seed, NDManager manager) {
         String where = "LoRA config";
         ModelLayout layout = ModelLayout.of(base);
         List<String> modules = LoraTargets.select(config.targetModules(), layout, where);
@@ -55,7 +55,7 @@ public final class LoraModel implements Adapter, LinearHook {
         int r = resolved.r();
         Map<String, LoraWeights.Matrices> matrices = new LinkedHashMap<>();
         for (String module : modules) {
-            long[] w = layout.shape(module + ".weight");
+            long[] w = layout.outIn(module);
             int out = (int) w[0];
             int in = (int) w[1];
             float[][] ab = LoraInitializer.initialise(resolved.initLoraWeights(), module, r, in, out, seed);
@@ -64,11 +64,21 @@ public final class LoraModel implements Adapter, LinearHook {
         return of(new LoraWeights(name, resolved, matrices), manager);
     }
 
-    /** The config as PEFT saves it after injection: targets resolved, fan_in_fan_out false for nn.Linear layers. */
+    /**
+     * The config as PEFT saves it after injection: targets resolved, the base's task_type, and fan_in_fan_out as the
+     * targets' storage says (PEFT sets it true for Conv1D targets and false for nn.Linear ones, with a warning).
+     */
     static LoraConfig resolve(LoraConfig config, ModelLayout base, String where) {
         LoraConfig c = config.withTargetModules(
-                LoraTargets.resolve(config.targetModules(), base.architecture(), base.linearModules(), where));
-        if (c.fanInFanOut()) {
+                LoraTargets.resolve(config.targetModules(), base.architecture(), base.linearModules(), where))
+                .withTaskType(base.taskType());
+        boolean conv1d = LoraTargets.select(config.targetModules(), base, where).stream().anyMatch(base::isConv1d);
+        if (conv1d) {
+            if (!c.fanInFanOut()) {
+                LOG.warn("fan_in_fan_out is set to False but the target modules are Conv1D; setting it to True");
+            }
+            c = c.withFanInFanOut(true);
+        } else if (c.fanInFanOut()) {
             // PEFT does the same for torch.nn.Linear targets (and writes false into the saved config).
             LOG.warn("fan_in_fan_out is set to True but the target modules are linear layers; setting it to False");
             c = c.withFanInFanOut(false);

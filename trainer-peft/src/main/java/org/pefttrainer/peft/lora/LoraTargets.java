@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 
 /**
  * Which modules a LoRA adapter wraps, with PEFT 0.13.2's semantics (tuners_utils.check_target_module_exists,
@@ -30,7 +30,9 @@ public final class LoraTargets {
     public static final String OUTPUT_LAYER = "lm_head";
 
     /** PEFT's default targets by architecture (t5 and mt5: q, v). */
-    private static final Map<String, List<String>> DEFAULTS = Map.of("T5ForConditionalGeneration", List.of("q", "v"));
+    private static final Map<String, List<String>> DEFAULTS = Map.of("T5ForConditionalGeneration", List.of("q", "v"),
+            "LlamaForCausalLM", List.of("q_proj", "v_proj"), "MistralForCausalLM", List.of("q_proj", "v_proj"),
+            "Qwen2ForCausalLM", List.of("q_proj", "v_proj"), "GPT2LMHeadModel", List.of("c_attn"));
 
     private LoraTargets() {}
 
@@ -81,7 +83,7 @@ public final class LoraTargets {
     }
 
     /** The linear modules of {@code model} that a resolved or unresolved spec selects, in model order. */
-    public static List<String> select(TargetModules targets, Seq2SeqLM model, String where) {
+    public static List<String> select(TargetModules targets, LanguageModel model, String where) {
         return select(targets, ModelLayout.of(model), where);
     }
 

@@ -63,7 +63,7 @@ public final class WeightedAdapters {
         LoraConfig first = adapters.get(0).config();
         LoraConfig config = new LoraConfig(rank, rank, first.loraDropout(), unionOfTargets(adapters),
                 first.useRslora(), first.initLoraWeights(), first.fanInFanOut(), first.baseModelNameOrPath(),
-                first.revision());
+                first.revision(), first.taskType());
 
         Set<String> modules = new LinkedHashSet<>();
         adapters.forEach(a -> modules.addAll(a.modules().keySet()));

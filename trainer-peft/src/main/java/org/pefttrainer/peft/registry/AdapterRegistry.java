@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.lora.LoraModel;
 import org.pefttrainer.peft.prompt.SoftPrompt;
@@ -35,17 +35,17 @@ public final class AdapterRegistry implements AutoCloseable {
     /** Names usable in URLs and command lines. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final Seq2SeqLM base;
+    private final LanguageModel base;
     private final NDManager manager;
     private final Map<String, LoadedAdapter> adapters = new ConcurrentHashMap<>();
 
     /** Adapters' arrays will live in a child manager of {@code parent}. */
-    public AdapterRegistry(Seq2SeqLM base, NDManager parent) {
+    public AdapterRegistry(LanguageModel base, NDManager parent) {
         this.base = base;
         this.manager = parent.newSubManager();
     }
 
-    public Seq2SeqLM base() {
+    public LanguageModel base() {
         return base;
     }
 

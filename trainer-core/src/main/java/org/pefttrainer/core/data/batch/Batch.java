@@ -14,7 +14,8 @@ import java.util.List;
  * @param inputIds        input_ids, padded with the pad id
  * @param attentionMask   attention_mask: 1 for real tokens, 0 for padding
  * @param labels          labels, padded with -100 (ignored by the loss)
- * @param decoderInputIds decoder_input_ids: labels shifted right, decoder start id first, -100 replaced by pad
+ * @param decoderInputIds decoder_input_ids: labels shifted right, decoder start id first, -100 replaced by pad;
+ *                        null for a decoder-only model, whose labels are aligned with input_ids
  */
 public record Batch(List<String> exampleIds, int[] indices, int size, int sourceLength, int targetLength,
         long[] inputIds, long[] attentionMask, long[] labels, long[] decoderInputIds) {
@@ -59,8 +60,9 @@ public record Batch(List<String> exampleIds, int[] indices, int size, int source
         return rows(labels, targetLength);
     }
 
+    /** Null for a decoder-only batch (no decoder inputs). */
     public long[][] decoderInputIdsRows() {
-        return rows(decoderInputIds, targetLength);
+        return decoderInputIds == null ? null : rows(decoderInputIds, targetLength);
     }
 
     private long[][] rows(long[] flat, int width) {

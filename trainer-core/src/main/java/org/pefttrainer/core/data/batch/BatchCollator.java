@@ -8,7 +8,7 @@ import java.util.List;
  * Truncates, pads and shifts tokenised examples into a {@link Batch}, as transformers' tokenizer (truncation=True,
  * padding=longest) and {@code DataCollatorForSeq2Seq} followed by T5's {@code _shift_right} would.
  */
-public final class BatchCollator {
+public final class BatchCollator implements Collator {
     private final int maxSourceLength;
     private final int maxTargetLength;
     private final SpecialTokens special;
@@ -22,10 +22,12 @@ public final class BatchCollator {
         this.special = special;
     }
 
+    @Override
     public int maxSourceLength() {
         return maxSourceLength;
     }
 
+    @Override
     public int maxTargetLength() {
         return maxTargetLength;
     }
@@ -35,6 +37,7 @@ public final class BatchCollator {
     }
 
     /** The batch of {@code examples[indices[0]], examples[indices[1]], ...}, rows in that order. */
+    @Override
     public Batch collate(List<TokenizedExample> examples, int[] indices) {
         int n = indices.length;
         int[][] src = new int[n][];

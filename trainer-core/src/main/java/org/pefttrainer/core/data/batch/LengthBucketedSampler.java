@@ -46,7 +46,7 @@ public final class LengthBucketedSampler implements BatchSampler {
     }
 
     /** A sampler over tokenised examples with the collator's truncation, default chunk size, last batch kept. */
-    public static LengthBucketedSampler of(List<TokenizedExample> examples, BatchCollator collator, int batchSize,
+    public static LengthBucketedSampler of(List<TokenizedExample> examples, Collator collator, int batchSize,
             long seed) {
         int[] src = new int[examples.size()];
         int[] tgt = new int[examples.size()];

@@ -67,6 +67,26 @@ public final class HfTokenizer implements AutoCloseable {
         return toInts(tokenizer.encode(text).getIds());
     }
 
+    /** Token ids of {@code text} alone, no special tokens (a decoder-only model's summary after its prompt). */
+    public int[] encodeWithoutSpecialTokens(String text) {
+        return toInts(tokenizer.encode(text, false, false).getIds());
+    }
+
+    /**
+     * The ids the tokenizer puts before a text (a Llama tokenizer's BOS; none for GPT-2 and the word-level
+     * tokenizers of init-model): what encode adds in front of encodeWithoutSpecialTokens.
+     */
+    public int[] prefixIds() {
+        int[] with = encode("a");
+        int[] without = encodeWithoutSpecialTokens("a");
+        for (int k = 0; k + without.length <= with.length; k++) {
+            if (java.util.Arrays.equals(java.util.Arrays.copyOfRange(with, k, k + without.length), without)) {
+                return java.util.Arrays.copyOf(with, k);
+            }
+        }
+        return new int[0];
+    }
+
     /** {@link #encode} for many texts at once (the native library encodes them in parallel). */
     public List<int[]> encodeAll(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts);

@@ -56,8 +56,15 @@ public final class Gpt2Architecture {
         return out;
     }
 
+    /** Every Conv1D module (all projections but the tied lm_head). */
+    public static java.util.Set<String> conv1dModules(Gpt2Config c) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>(linearModules(c));
+        out.remove("lm_head");
+        return out;
+    }
+
     public static ModelLayout layout(Gpt2Config c) {
         return new ModelLayout("GPT2LMHeadModel", linearModules(c), parameterShapes(c),
-                Map.of("lm_head.weight", "transformer.wte.weight"));
+                Map.of("lm_head.weight", "transformer.wte.weight"), conv1dModules(c), "CAUSAL_LM");
     }
 }

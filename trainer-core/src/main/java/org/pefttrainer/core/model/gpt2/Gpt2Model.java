@@ -89,6 +89,11 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override
+    public java.util.Set<String> conv1dModules() {
+        return Gpt2Architecture.conv1dModules(config);
+    }
+
+    @Override
     public NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
                            DecoderCache cache) {
         long batch = inputIds.getShape().get(0);

@@ -61,6 +61,7 @@ public final class LlamaArchitecture {
         if (c.tieWordEmbeddings()) {
             aliases.put("lm_head.weight", "model.embed_tokens.weight");
         }
-        return new ModelLayout(architecture, linearModules(c), parameterShapes(c), aliases);
+        return new ModelLayout(architecture, linearModules(c), parameterShapes(c), aliases, java.util.Set.of(),
+                "CAUSAL_LM");
     }
 }
