@@ -9,6 +9,8 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
   llama-dynamic    rope_scaling {type: dynamic, factor: 2}, a 20-token sequence past max_position_embeddings 16
   gpt2             GPT2LMHeadModel: learned positions, LayerNorm, gelu_new, fused c_attn, Conv1D weights [in, out],
                    tied lm_head, saved as save_pretrained does (transformer.* names)
+  */peft-lora      (llama-gqa, gpt2) a LoRA adapter PEFT 0.13.2 made and saved (q_proj,v_proj; GPT-2: c_attn with
+                   fan_in_fan_out) with random B, and the logits of base + adapter (expected_logits.safetensors)
   gpt2-hub         the same model saved as the hub's gpt2 checkpoint is: no "transformer." prefix, no lm_head
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
@@ -135,6 +137,33 @@ def gpt2_case(name, seed, hub_names):
     print(name, tuple(logits.shape), float(logits.abs().max()))
 
 
+def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
+    """PEFT LoRA on a saved base: the adapter as PEFT saves it and the logits of base + adapter on the inputs."""
+    from peft import LoraConfig, get_peft_model
+    d = os.path.join(OUT, base_name)
+    model = model_cls.from_pretrained(d).eval()
+    torch.manual_seed(seed)
+    cfg = LoraConfig(r=4, lora_alpha=8, target_modules=targets, lora_dropout=0.0, task_type="CAUSAL_LM", **extra)
+    peft_model = get_peft_model(model, cfg)
+    with torch.no_grad():
+        for n, p in peft_model.named_parameters():
+            if "lora_B" in n:
+                p.normal_(0, 0.3)  # PEFT starts B at zero: make the adapter change the logits
+    ids, mask, pos = inputs(12, 3)
+    with torch.no_grad():
+        logits = peft_model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
+    a = os.path.join(d, out_name)
+    peft_model.save_pretrained(a)
+    with open(os.path.join(a, "adapter_config.json")) as f:
+        ac = json.load(f)
+    ac["base_model_name_or_path"] = base_name  # not the absolute path of this machine
+    with open(os.path.join(a, "adapter_config.json"), "w") as f:
+        json.dump(ac, f, indent=2, sort_keys=True)
+    os.remove(os.path.join(a, "README.md"))  # PEFT's model card template
+    save_file({"logits": logits.contiguous()}, os.path.join(a, "expected_logits.safetensors"))
+    print(base_name, out_name, float(logits.abs().max()))
+
+
 def main():
     case("llama-gqa", 1, tie_word_embeddings=False)
     case("llama-tied-linear", 2, tie_word_embeddings=True, rope_scaling={"type": "linear", "factor": 2.0})
@@ -142,6 +171,8 @@ def main():
     case("qwen2", 4, model_type="qwen2", qkv_bias=True, tie_word_embeddings=True, rope_theta=1000000.0)
     gpt2_case("gpt2", 5, hub_names=False)
     gpt2_case("gpt2-hub", 5, hub_names=True)
+    lora_case("llama-gqa", LlamaForCausalLM, ["q_proj", "v_proj"], "peft-lora", 11)
+    lora_case("gpt2", GPT2LMHeadModel, ["c_attn"], "peft-lora", 12, fan_in_fan_out=True)
 
 
 if __name__ == "__main__":

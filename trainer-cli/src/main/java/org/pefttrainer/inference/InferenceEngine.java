@@ -32,8 +32,8 @@ public final class InferenceEngine implements AutoCloseable {
 
     public InferenceEngine(ModelSession session, int maxSourceLength) {
         this.session = session;
-        this.registry = new AdapterRegistry(session.model(), session.root());
-        this.generator = new Generator(session.model());
+        this.registry = new AdapterRegistry(session.seq2seq("generate and serve"), session.root());
+        this.generator = new Generator(session.seq2seq("generate and serve"));
         this.maxSourceLength = maxSourceLength;
     }
 

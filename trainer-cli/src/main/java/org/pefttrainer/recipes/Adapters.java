@@ -16,7 +16,7 @@ import org.pefttrainer.peft.prompt.SoftPrompt;
 final class Adapters {
     private Adapters() {}
 
-    static LoraModel newLora(Seq2SeqLM base, LoraConfig c, String baseName, long seed, NDManager manager) {
+    static LoraModel newLora(org.pefttrainer.core.model.LanguageModel base, LoraConfig c, String baseName, long seed, NDManager manager) {
         TargetModules targets;
         switch (c.targets().kind()) {
             case ALL_LINEAR:

@@ -7,10 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
-import org.pefttrainer.core.data.PromptTemplate;
-import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.Trainable;
@@ -39,7 +37,7 @@ final class EpochEvaluation implements EpochEndListener {
     private final List<Example> examples;
     private final Evaluator evaluator;
     private final List<TokenizedExample> tokenized;
-    private final BatchCollator collator;
+    private final Collator collator;
 
     EpochEvaluation(TrainerConfig cfg, ModelSession session, Path runDir) {
         this.cfg = cfg;
@@ -50,10 +48,9 @@ final class EpochEvaluation implements EpochEndListener {
         LOG.info("epoch-end validation " + decoding.describe());
         this.evaluator = EvaluateRecipe.evaluator(cfg, session, decoding.settings());
         this.tokenized = cfg.eval().validationLoss()
-                ? new ExampleEncoder(session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate())).encodeAll(examples)
+                ? TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(examples)
                 : null;
-        this.collator = new BatchCollator(cfg.data().maxSourceLength(), cfg.data().maxTargetLength(),
-                session.tokenizer().specialTokens());
+        this.collator = TaskData.collator(session, cfg.data());
     }
 
     @Override

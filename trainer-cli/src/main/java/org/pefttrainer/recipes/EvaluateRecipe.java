@@ -14,9 +14,7 @@ import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
-import org.pefttrainer.core.data.batch.BatchCollator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
@@ -78,11 +76,10 @@ public final class EvaluateRecipe {
                 Resampling.Estimate loss = null;
                 if (cfg.eval().validationLoss()) {
                     // The loss of the reference summaries under the model: the fine-tuned row's "validation loss".
-                    List<TokenizedExample> tok = new ExampleEncoder(session.tokenizer(),
-                            PromptTemplate.of(cfg.data().promptTemplate())).encodeAll(examples);
-                    ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok, new BatchCollator(
-                            cfg.data().maxSourceLength(), cfg.data().maxTargetLength(),
-                            session.tokenizer().specialTokens()), cfg.eval().batchSize(), session.root(),
+                    List<TokenizedExample> tok = TaskData.encoder(session, cfg.data().promptTemplate())
+                            .encodeAll(examples);
+                    ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok,
+                            TaskData.collator(session, cfg.data()), cfg.eval().batchSize(), session.root(),
                             adapter == null ? null : adapter.linearHook(),
                             adapter == null ? null : adapter.encoderInputHook());
                     loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));

@@ -14,10 +14,9 @@ import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.TrainingFilter;
-import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.LengthBucketedSampler;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.train.ConsoleProgress;
 import org.pefttrainer.core.train.EpochEndListener;
@@ -66,9 +65,8 @@ public final class FinetuneRecipe {
             if (train.isEmpty()) {
                 throw new UserException(cfg.data().path() + ": the " + cfg.data().trainSplit() + " split has no examples to train on");
             }
-            List<TokenizedExample> tokenized = new ExampleEncoder(session.tokenizer(), template).encodeAll(train);
-            BatchCollator collator = new BatchCollator(cfg.data().maxSourceLength(), cfg.data().maxTargetLength(),
-                    session.tokenizer().specialTokens());
+            List<TokenizedExample> tokenized = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(train);
+            Collator collator = TaskData.collator(session, cfg.data());
             int batch = cfg.train().batchSize();
             LengthBucketedSampler sampler = cfg.train().bucketByLength()
                     ? LengthBucketedSampler.of(tokenized, collator, batch, cfg.run().seed())
@@ -106,7 +104,7 @@ public final class FinetuneRecipe {
     }
 
     /** bucket_by_length = false: a plain seeded shuffle (chunks of one batch are not sorted across batches). */
-    private static LengthBucketedSampler unbucketed(List<TokenizedExample> ex, BatchCollator collator, int batch, long seed) {
+    private static LengthBucketedSampler unbucketed(List<TokenizedExample> ex, Collator collator, int batch, long seed) {
         int[] zeros = new int[ex.size()];
         return new LengthBucketedSampler(zeros, zeros, batch, seed, 1, false);
     }

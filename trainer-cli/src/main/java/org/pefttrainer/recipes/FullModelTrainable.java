@@ -19,7 +19,8 @@ import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.model.t5.T5Model;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.train.Trainable;
 
 /**
@@ -30,12 +31,15 @@ public final class FullModelTrainable implements Trainable {
     private static final List<String> COPIED = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "generation_config.json", "spiece.model");
 
-    private final T5Model model;
+    private final LanguageModel model;
+    private final ObjectNode configJson;
     private final HfModelFolder base;
     private final Map<String, NDArray> params;
 
-    public FullModelTrainable(T5Model model, HfModelFolder base) {
+    /** @param configJson the config.json the saved folder gets (the one the model was loaded with, overrides applied) */
+    public FullModelTrainable(LanguageModel model, ObjectNode configJson, HfModelFolder base) {
         this.model = model;
+        this.configJson = configJson;
         this.base = base;
         Map<String, NDArray> p = new LinkedHashMap<>(model.weights().arrays());
         p.values().forEach(a -> a.setRequiresGradient(true));
@@ -59,7 +63,7 @@ public final class FullModelTrainable implements Trainable {
 
     @Override
     public void saveTo(Path dir) {
-        Json.write(dir.resolve(HfModelFolder.CONFIG), model.config().toJson());
+        Json.write(dir.resolve(HfModelFolder.CONFIG), configJson);
         List<HfCheckpointWriter.Tensor> tensors = new ArrayList<>();
         params.forEach((name, a) -> tensors.add(new HfCheckpointWriter.Tensor(name, a.getShape().getShape(),
                 () -> FloatBuffer.wrap(a.toType(DataType.FLOAT32, false).toFloatArray()))));

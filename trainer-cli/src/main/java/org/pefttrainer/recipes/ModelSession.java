@@ -12,9 +12,11 @@ import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.core.model.init.ModelInitializer;
 import org.pefttrainer.core.model.t5.T5Loader;
-import org.pefttrainer.core.model.t5.T5Model;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +29,10 @@ public final class ModelSession implements AutoCloseable {
 
     private final NDManager root;
     private final HfModelFolder folder;
-    private final T5Model model;
+    private final LanguageModel model;
     private final HfTokenizer tokenizer;
 
-    private ModelSession(NDManager root, HfModelFolder folder, T5Model model, HfTokenizer tokenizer) {
+    private ModelSession(NDManager root, HfModelFolder folder, LanguageModel model, HfTokenizer tokenizer) {
         this.root = root;
         this.folder = folder;
         this.model = model;
@@ -52,18 +54,14 @@ public final class ModelSession implements AutoCloseable {
                     2_000_000_000L, false);
         }
         HfModelFolder folder = HfModelFolder.open(dir);
-        if (!org.pefttrainer.core.model.Architectures.of(folder.config(), folder.configFile()).task().equals("seq2seq")) {
-            // The decoder-only families load and run (inspect, init-model, the model classes); the training, eval,
-            // generation, serving and merge paths are wired for encoder-decoders so far.
-            throw new UserException(folder.configFile() + ": model_type '" + folder.config().path("model_type").asText()
-                    + "' is a decoder-only model; train, eval, generate, serve and merge support T5 / FLAN-T5 only so far"
-                    + " (inspect and init-model support it)");
-        }
         Device device = device(deviceChoice);
         NDManager root = NDManager.newBaseManager(device);
         try {
             Double dropout = m.dropout().isPresent() ? m.dropout().getAsDouble() : null;
-            T5Model model = T5Loader.load(folder, root.newSubManager(), m.configOverrides(), dropout);
+            Architectures.Family family = Architectures.of(folder.config(), folder.configFile());
+            LanguageModel model = family.task().equals("seq2seq")
+                    ? T5Loader.load(folder, root.newSubManager(), m.configOverrides(), dropout)
+                    : noOverrides(family.load(folder, root.newSubManager()), m);
             HfTokenizer tokenizer = HfTokenizer.load(folder.requireTokenizerJson(), folder.configFile());
             return new ModelSession(root, folder, model, tokenizer);
         } catch (RuntimeException e) {
@@ -97,7 +95,30 @@ public final class ModelSession implements AutoCloseable {
         return folder;
     }
 
-    public T5Model model() {
+    public LanguageModel model() {
+        return model;
+    }
+
+    /** The config.json of the loaded model, overrides applied (what a full fine-tuning result saves). */
+    public com.fasterxml.jackson.databind.node.ObjectNode configJson() {
+        return model instanceof org.pefttrainer.core.model.t5.T5Model t5 ? t5.config().toJson() : folder.config();
+    }
+
+    /** The model as an encoder-decoder, for the paths that exist only for one (a one-line error otherwise). */
+    public Seq2SeqLM seq2seq(String what) {
+        if (model instanceof Seq2SeqLM s) {
+            return s;
+        }
+        throw new UserException(folder.configFile() + ": " + what + " supports encoder-decoder models (T5 / FLAN-T5)"
+                + " so far, not the decoder-only " + model.architecture() + " (train and eval support it)");
+    }
+
+    /** Decoder-only families take neither config overrides nor a dropout override yet (they run without dropout). */
+    private static LanguageModel noOverrides(LanguageModel model, ModelConfig m) {
+        if (!m.configOverrides().isEmpty() || m.dropout().isPresent()) {
+            throw new UserException("model.config_overrides and model.dropout are supported for T5 only so far ("
+                    + model.architecture() + ")");
+        }
         return model;
     }
 

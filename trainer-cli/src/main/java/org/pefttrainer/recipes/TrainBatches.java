@@ -3,8 +3,8 @@ package org.pefttrainer.recipes;
 import java.util.AbstractList;
 import java.util.List;
 import org.pefttrainer.core.data.batch.Batch;
-import org.pefttrainer.core.data.batch.BatchCollator;
 import org.pefttrainer.core.data.batch.BatchSampler;
+import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.train.BatchPlan;
 import org.pefttrainer.core.train.TrainBatch;
@@ -13,9 +13,9 @@ import org.pefttrainer.core.train.TrainBatch;
 public final class TrainBatches implements BatchPlan {
     private final List<TokenizedExample> examples;
     private final BatchSampler sampler;
-    private final BatchCollator collator;
+    private final Collator collator;
 
-    public TrainBatches(List<TokenizedExample> examples, BatchSampler sampler, BatchCollator collator) {
+    public TrainBatches(List<TokenizedExample> examples, BatchSampler sampler, Collator collator) {
         this.examples = examples;
         this.sampler = sampler;
         this.collator = collator;

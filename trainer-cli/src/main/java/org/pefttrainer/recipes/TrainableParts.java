@@ -42,14 +42,14 @@ final class TrainableParts implements AutoCloseable {
                 return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
             }
             case PROMPT_TUNING: {
-                SoftPrompt prompt = Adapters.newSoftPrompt(session.model(), cfg.peft().promptTuning(),
+                SoftPrompt prompt = Adapters.newSoftPrompt(session.seq2seq("prompt tuning"), cfg.peft().promptTuning(),
                         session.tokenizer(), baseName, seed, session.root());
                 String what = "prompt tuning, " + cfg.peft().promptTuning().numVirtualTokens() + " virtual tokens ("
                         + cfg.peft().promptTuning().init().configName() + " init)";
                 return new TrainableParts(cfg, new AdapterTrainable(prompt, what), prompt);
             }
             case FULL:
-                return new TrainableParts(cfg, new FullModelTrainable(session.model(), session.folder()), null);
+                return new TrainableParts(cfg, new FullModelTrainable(session.model(), session.configJson(), session.folder()), null);
             default:
                 throw new UserException("peft.method = none has nothing to train (it is for peft eval / generate)");
         }

@@ -56,7 +56,7 @@ public final class TrainStepBench {
                         .targetModules(TargetModules.names("q", "v")).build();
                 trainable = new AdapterTrainable(LoraModel.create(model, lc, 0, root), "LoRA r=8 on q,v");
             } else {
-                trainable = new FullModelTrainable(model, null);
+                trainable = new FullModelTrainable(model, model.config().toJson(), null);
             }
             Random rng = new Random(0);
             long[][] ids = new long[batch][src];

@@ -9,14 +9,16 @@ import java.util.function.IntConsumer;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.batch.BatchCollator;
+import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
-import org.pefttrainer.core.generate.Generator;
+import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.model.EncoderInputHook;
 import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 
@@ -38,13 +40,13 @@ public final class Evaluator {
         }
     }
 
-    private final Seq2SeqLM model;
+    private final LanguageModel model;
     private final HfTokenizer tokenizer;
     private final PromptTemplate template;
     private final Settings settings;
     private final TextMetrics scorer;
 
-    public Evaluator(Seq2SeqLM model, HfTokenizer tokenizer, PromptTemplate template, Settings settings) {
+    public Evaluator(LanguageModel model, HfTokenizer tokenizer, PromptTemplate template, Settings settings) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -61,9 +63,16 @@ public final class Evaluator {
         long t0 = System.nanoTime();
         int n = examples.size();
         long[][] sources = new long[n][];
+        boolean causal = TaskForward.task(model).equals("causal");
+        ExampleEncoder causalPrompts = causal ? ExampleEncoder.causal(tokenizer, template) : null;
         for (int i = 0; i < n; i++) {
-            int[] ids = BatchCollator.truncate(tokenizer.encode(template.render(examples.get(i))),
-                    settings.maxSourceLength(), tokenizer.specialTokens().eosTokenId());
+            // seq2seq: the prompt with the tokenizer's specials, truncated keeping EOS; causal: [BOS] + prompt, its
+            // first max_source_length tokens, as the training collator cuts it
+            int[] prompt = causal ? causalPrompts.encode(examples.get(i)).sourceIds() : null;
+            int[] ids = causal
+                    ? Arrays.copyOf(prompt, Math.min(prompt.length, settings.maxSourceLength()))
+                    : BatchCollator.truncate(tokenizer.encode(template.render(examples.get(i))),
+                            settings.maxSourceLength(), tokenizer.specialTokens().eosTokenId());
             sources[i] = Arrays.stream(ids).asLongStream().toArray();
         }
         Integer[] order = new Integer[n];
@@ -73,7 +82,7 @@ public final class Evaluator {
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> sources[i].length).thenComparingInt(i -> i));
         String[] predictions = new String[n];
         long generated = 0;
-        Generator generator = new Generator(model);
+        TextGenerator generator = TextGenerator.of(model);
         for (int start = 0; start < n; start += settings.batchSize()) {
             int end = Math.min(n, start + settings.batchSize());
             List<long[]> batch = new ArrayList<>();

@@ -1,0 +1,76 @@
+package org.pefttrainer.peft.lora;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.safetensors.SafetensorsReader;
+import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.peft.adapter.Adapter;
+
+/**
+ * LoRA adapters that PEFT 0.13.2 made on decoder-only bases (tools/reference/make_causal_fixtures.py): Llama with
+ * q_proj/v_proj, GPT-2 with c_attn on Conv1D (fan_in_fan_out = true). Loaded here, base + adapter give PEFT's
+ * logits.
+ */
+class CausalLoraParityTest {
+    static final Path CASES = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "gpt2"})
+    void peftsAdapterGivesPeftsLogits(String base) {
+        Path dir = CASES.resolve(base);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        try (NDManager m = NDManager.newBaseManager();
+                SafetensorsReader out = SafetensorsReader.open(dir.resolve("peft-lora/expected_logits.safetensors"))) {
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
+            try (Adapter a = Adapter.load(dir.resolve("peft-lora"), model, m)) {
+                ForwardContext ctx = a.attach(ForwardContext.inference(m));
+                NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")), matrix(m, in.get("attention_mask")),
+                        matrix(m, in.get("position_ids")), null);
+                float[] ours = logits.toFloatArray();
+                float[] ref = out.readAsFloat32("logits");
+                float[] plain = model.forward(ForwardContext.inference(m), matrix(m, in.get("input_ids")),
+                        matrix(m, in.get("attention_mask")), matrix(m, in.get("position_ids")), null).toFloatArray();
+                long[] mask = matrix(m, in.get("attention_mask")).toLongArray();
+                int vocab = model.vocabSize();
+                double maxRef = 0;
+                double maxDiff = 0;
+                double adapterEffect = 0;
+                for (int i = 0; i < ref.length; i++) {
+                    if (mask[i / vocab] == 0) {
+                        continue;
+                    }
+                    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+                    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - ours[i]));
+                    adapterEffect = Math.max(adapterEffect, Math.abs(ref[i] - plain[i]));
+                }
+                assertEquals(ref.length, ours.length);
+                assertTrue(adapterEffect > 0.1, "the adapter changes the logits: " + adapterEffect);
+                assertTrue(maxDiff <= 1e-5 * maxRef, base + ": max |diff| " + maxDiff + " of " + maxRef);
+            }
+        }
+    }
+
+    static NDArray matrix(NDManager m, JsonNode rows) {
+        int r = rows.size();
+        int c = rows.get(0).size();
+        long[] v = new long[r * c];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                v[i * c + j] = rows.get(i).get(j).asLong();
+            }
+        }
+        return m.create(v, new Shape(r, c));
+    }
+}
