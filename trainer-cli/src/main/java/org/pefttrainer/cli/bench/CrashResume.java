@@ -160,9 +160,12 @@ public final class CrashResume {
     private Kill killSomewhere(Process p, Path runDir, int attempt, Random rnd, long refMillis)
             throws InterruptedException {
         long start = System.nanoTime();
-        int aim = rnd.nextInt(3);
-        // within the first third of an uninterrupted run: startup, data, the first steps or the first evaluation
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(1 + (long) (rnd.nextDouble() * refMillis / 3));
+        // The aims take turns (after a metrics line, during a checkpoint write, at a random time), so that every
+        // attempt is killed while the run lasts, however fast or loaded the machine is.
+        int aim = (2 + 2 * (attempt - 1)) % 3;
+        // a random time within the first third of an uninterrupted run (startup, data, the first steps), at most 3 s
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(1 + (long) (rnd.nextDouble() * Math.min(3000,
+                refMillis / 3)));
         long metricsAtStart = size(runDir.resolve("metrics.jsonl"));
         int skipWrites = rnd.nextInt(3); // which checkpoint write of this attempt to hit
         boolean sawTemp = false;

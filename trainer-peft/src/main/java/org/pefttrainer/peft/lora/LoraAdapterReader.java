@@ -39,6 +39,13 @@ public final class LoraAdapterReader {
     public static LoraWeights readWeights(Path dir, ConfigReader configJson, ModelLayout base, String name) {
         LoraConfig config = LoraConfig.fromJson(configJson);
         String where = configJson.file().toString();
+        String task = configJson.json().path("task_type").asText(null);
+        if (task != null && !task.equals(base.taskType())) {
+            // PEFT would wrap the base in another PeftModel class; the adapter was made for another kind of model
+            throw configJson.error("task_type", "is '" + task + "', expected '" + base.taskType() + "' (the base "
+                    + base.architecture() + " is " + (base.taskType().equals("CAUSAL_LM") ? "a decoder-only"
+                    : "an encoder-decoder") + " model)");
+        }
         List<String> modules = LoraTargets.select(config.targetModules(), base, where);
         LoraConfig resolved = LoraModel.resolve(config, base, where);
         try (SafetensorsReader file = AdapterFolder.openWeights(dir)) {

@@ -112,8 +112,8 @@ class AdapterErrorsTest {
         editConfig(d, c -> c.remove("peft_type"));
         assertEquals(cfg(d) + ": 'peft_type' is missing (expected LORA or PROMPT_TUNING)", loadError(d));
         editConfig(d, c -> c.put("peft_type", "LORA").put("task_type", "CAUSAL_LM"));
-        assertEquals(cfg(d) + ": 'task_type' is 'CAUSAL_LM', expected 'SEQ_2_SEQ_LM' (this trainer adapts "
-                + "encoder-decoder models)", loadError(d));
+        assertEquals(cfg(d) + ": 'task_type' is 'CAUSAL_LM', expected 'SEQ_2_SEQ_LM' (the base "
+                + "T5ForConditionalGeneration is an encoder-decoder model)", loadError(d));
         Path p = copy("prompt-tuning");
         editConfig(p, c -> c.putNull("task_type"));
         assertEquals(cfg(p) + ": 'task_type' is missing, expected 'SEQ_2_SEQ_LM' (this trainer adapts encoder-decoder "

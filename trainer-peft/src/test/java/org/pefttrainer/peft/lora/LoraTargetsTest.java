@@ -117,8 +117,12 @@ class LoraTargetsTest {
     void nullMeansPeftsDefaultForT5() {
         assertEquals(TargetModules.names("q", "v"), LoraTargets.resolve(null, ARCH, List.of("x.q"), "test"));
         UserException e = assertThrows(UserException.class,
-                () -> LoraTargets.resolve(null, "GPT2LMHeadModel", List.of("x"), "test"));
-        assertTrue(e.getMessage().contains("target_modules must be given for GPT2LMHeadModel"), e.getMessage());
+                () -> LoraTargets.resolve(null, "BertModel", List.of("x"), "test"));
+        assertTrue(e.getMessage().contains("target_modules must be given for BertModel"), e.getMessage());
+        // the decoder-only families have PEFT's defaults
+        assertEquals(TargetModules.names("q_proj", "v_proj"), LoraTargets.resolve(null, "LlamaForCausalLM",
+                List.of("x.q_proj"), "test"));
+        assertEquals(TargetModules.names("c_attn"), LoraTargets.resolve(null, "GPT2LMHeadModel", List.of("x"), "t"));
     }
 
     @Test
