@@ -10,7 +10,8 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
   gpt2             GPT2LMHeadModel: learned positions, LayerNorm, gelu_new, fused c_attn, Conv1D weights [in, out],
                    tied lm_head, saved as save_pretrained does (transformer.* names)
   */peft-lora      (llama-gqa, gpt2) a LoRA adapter PEFT 0.13.2 made and saved (q_proj,v_proj; GPT-2: c_attn with
-                   fan_in_fan_out) with random B, and the logits of base + adapter (expected_logits.safetensors)
+                   fan_in_fan_out) with random B, the logits of base + adapter (expected_logits.safetensors) and
+                   the tensors merge_and_unload() changed (merged_changed.safetensors)
   gpt2-hub         the same model saved as the hub's gpt2 checkpoint is: no "transformer." prefix, no lm_head
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
@@ -160,6 +161,11 @@ def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
     with open(os.path.join(a, "adapter_config.json"), "w") as f:
         json.dump(ac, f, indent=2, sort_keys=True)
     os.remove(os.path.join(a, "README.md"))  # PEFT's model card template
+    merged = peft_model.merge_and_unload()
+    base_state = model_cls.from_pretrained(d).state_dict()
+    changed = {k: v.contiguous() for k, v in merged.state_dict().items()
+               if k in base_state and not torch.equal(v, base_state[k])}
+    save_file(changed, os.path.join(a, "merged_changed.safetensors"))
     save_file({"logits": logits.contiguous()}, os.path.join(a, "expected_logits.safetensors"))
     print(base_name, out_name, float(logits.abs().max()))
 

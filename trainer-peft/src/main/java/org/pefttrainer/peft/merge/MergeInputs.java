@@ -6,8 +6,6 @@ import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.t5.T5Architecture;
-import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.peft.adapter.AdapterType;
 import org.pefttrainer.peft.lora.LoraAdapterReader;
@@ -22,9 +20,9 @@ import org.pefttrainer.peft.lora.LoraWeights;
 public final class MergeInputs {
     private MergeInputs() {}
 
-    /** The layout of the base model folder, from its config.json (T5 family). */
+    /** The layout of the base model folder, from its config.json (any family of the registry). */
     public static ModelLayout layout(HfModelFolder base) {
-        return T5Architecture.layout(T5Config.fromJson(base.config(), base.configFile()));
+        return org.pefttrainer.core.model.Architectures.layout(base);
     }
 
     /**

@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.model.Architectures;
 import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.Seq2SeqLM;
-import org.pefttrainer.core.model.t5.T5Loader;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.lora.LoraModel;
 import org.pefttrainer.peft.lora.LoraWeights;
 
@@ -59,14 +61,14 @@ public final class MergeVerifier {
         try (NDManager root = NDManager.newBaseManager()) {
             float[] reference;
             try (NDManager m = root.newSubManager()) {
-                Seq2SeqLM model = T5Loader.load(base, m, null);
+                LanguageModel model = Architectures.load(base, m);
                 try (LoraModel lora = LoraModel.of(adapter, m)) {
                     reference = logits(model, lora.attach(ForwardContext.inference(m)));
                 }
             }
             float[] actual;
             try (NDManager m = root.newSubManager()) {
-                Seq2SeqLM model = T5Loader.load(merged, m, null);
+                LanguageModel model = Architectures.load(merged, m);
                 actual = logits(model, ForwardContext.inference(m));
             }
             double maxDiff = 0;
@@ -82,8 +84,8 @@ public final class MergeVerifier {
         }
     }
 
-    /** Logits [3, 8, V] of the fixed sample batch, flattened. */
-    static float[] logits(Seq2SeqLM model, ForwardContext ctx) {
+    /** Logits of the fixed sample batch, flattened: [3, 8, V] (seq2seq) or [3, 16, V] (causal). */
+    static float[] logits(LanguageModel model, ForwardContext ctx) {
         int[] lengths = {16, 9, 4};
         int width = 16;
         int target = 8;
@@ -97,14 +99,16 @@ public final class MergeVerifier {
                 ids[r * width + i] = i == lengths[r] - 1 ? model.eosTokenId() : 3 + rnd.nextInt(vocab - 3);
                 mask[r * width + i] = 1;
             }
-            dec[r * target] = model.decoderStartTokenId();
+            dec[r * target] = model instanceof Seq2SeqLM s ? s.decoderStartTokenId() : 0;
             for (int t = 1; t < target; t++) {
                 dec[r * target + t] = 3 + rnd.nextInt(vocab - 3);
             }
         }
         NDManager m = ctx.manager();
-        NDArray logits = model.forward(ctx, m.create(ids, new Shape(lengths.length, width)),
-                m.create(mask, new Shape(lengths.length, width)), m.create(dec, new Shape(lengths.length, target)));
+        boolean causal = TaskForward.task(model).equals("causal");
+        NDArray logits = TaskForward.logits(model, ctx, m.create(ids, new Shape(lengths.length, width)),
+                m.create(mask, new Shape(lengths.length, width)),
+                causal ? null : m.create(dec, new Shape(lengths.length, target)));
         return logits.toFloatArray();
     }
 }

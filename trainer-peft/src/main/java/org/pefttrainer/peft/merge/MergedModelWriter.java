@@ -55,6 +55,24 @@ public final class MergedModelWriter {
     }
 
     /**
+     * GPT-2 checkpoints saved from GPT2Model (the hub's gpt2) name tensors without "transformer.", while adapters
+     * and layouts use GPT2LMHeadModel's names: a stored tensor is merged under either name.
+     */
+    private static final String PREFIX = "transformer.";
+
+    private static String unprefixed(String name) {
+        return name.startsWith(PREFIX) ? name.substring(PREFIX.length()) : name;
+    }
+
+    /** The name the merger knows {@code stored} by, or null when no adapter changes it. */
+    private static String moduleName(LoraMerger merger, String stored) {
+        if (merger.targets(stored)) {
+            return stored;
+        }
+        return merger.targets(PREFIX + stored) ? PREFIX + stored : null;
+    }
+
+    /**
      * Like {@link #write(HfModelFolder, LoraMerger, Path, DType, long, boolean)}; {@code beforeRename} (may be null)
      * runs on the complete temporary folder before it is renamed into place: when it throws, nothing is written.
      */
@@ -69,7 +87,7 @@ public final class MergedModelWriter {
         }
         try (CheckpointReader ckpt = base.openWeights()) {
             for (String w : merger.targetedWeights()) {
-                if (!ckpt.contains(w)) {
+                if (!ckpt.contains(w) && !ckpt.contains(unprefixed(w))) {
                     throw new UserException(base.dir() + ": the checkpoint has no tensor '" + w + "', which adapter '"
                             + merger.adapter().name() + "' changes");
                 }
@@ -83,9 +101,10 @@ public final class MergedModelWriter {
                             + t.dtype() + "; merging supports floating-point checkpoints only");
                 }
                 String name = t.name();
-                if (merger.targets(name)) {
+                String module = moduleName(merger, name);
+                if (module != null) {
                     tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(),
-                            () -> FloatBuffer.wrap(merger.merge(name, buffers.read(ckpt, t)))));
+                            () -> FloatBuffer.wrap(merger.merge(module, buffers.read(ckpt, t)))));
                 } else {
                     // Unchanged: its stored bytes are copied when the dtype stays, else it is converted via fp32.
                     tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(), () -> FloatBuffer.wrap(
