@@ -10,8 +10,9 @@ import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GeneratedSequence;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
-import org.pefttrainer.core.generate.Generator;
+import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.model.ForwardContext;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.registry.AdapterBatch;
 import org.pefttrainer.peft.registry.AdapterRegistry;
 import org.pefttrainer.recipes.ModelSession;
@@ -27,13 +28,15 @@ public final class InferenceEngine implements AutoCloseable {
 
     private final ModelSession session;
     private final AdapterRegistry registry;
-    private final Generator generator;
+    private final TextGenerator generator;
+    private final boolean causal;
     private final int maxSourceLength;
 
     public InferenceEngine(ModelSession session, int maxSourceLength) {
         this.session = session;
-        this.registry = new AdapterRegistry(session.seq2seq("generate and serve"), session.root());
-        this.generator = new Generator(session.seq2seq("generate and serve"));
+        this.registry = new AdapterRegistry(session.model(), session.root());
+        this.generator = TextGenerator.of(session.model());
+        this.causal = TaskForward.task(session.model()).equals("causal");
         this.maxSourceLength = maxSourceLength;
     }
 
@@ -55,8 +58,19 @@ public final class InferenceEngine implements AutoCloseable {
         int eos = tokenizer.specialTokens().eosTokenId();
         List<long[]> ids = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
+        int[] prefix = causal ? tokenizer.prefixIds() : null;
         for (Row r : rows) {
-            int[] t = BatchCollator.truncate(tokenizer.encode(r.text()), maxSourceLength, eos);
+            // seq2seq: the text with the tokenizer's specials, cut keeping EOS; causal: [BOS] + the text, the
+            // continuation is what comes back
+            int[] t;
+            if (causal) {
+                int[] body = tokenizer.encodeWithoutSpecialTokens(r.text());
+                t = Arrays.copyOf(prefix, prefix.length + body.length);
+                System.arraycopy(body, 0, t, prefix.length, body.length);
+                t = Arrays.copyOf(t, Math.min(t.length, maxSourceLength));
+            } else {
+                t = BatchCollator.truncate(tokenizer.encode(r.text()), maxSourceLength, eos);
+            }
             ids.add(Arrays.stream(t).asLongStream().toArray());
             adapters.add(r.adapter());
         }

@@ -85,7 +85,7 @@ class CliEndToEndTest {
     }
 
     @Test
-    void decoderOnlyFoldersAreWrittenInspectedTrainedAndEvaluated() throws Exception {
+    void decoderOnlyFoldersAreWrittenInspectedTrainedEvaluatedGeneratedAndMerged() throws Exception {
         for (String arch : new String[] {"llama", "qwen2", "gpt2"}) {
             Path out = dir.resolve("tiny-" + arch);
             Run r = peft("init-model", "--arch", arch, "--corpus", "../data/dialogues/train.jsonl", "--vocab-size", "300",
@@ -116,11 +116,17 @@ class CliEndToEndTest {
             JsonNode epoch = Json.MAPPER.readTree(Files.readAllLines(dir.resolve("causal-" + arch + "/metrics.jsonl"))
                     .stream().filter(l -> l.contains("\"type\":\"epoch\"")).findFirst().orElseThrow());
             assertTrue(epoch.has("rougeLsum") && epoch.has("val_loss"), epoch.toString());
-            // generate and serve are encoder-decoder only so far: a one-line error
-            Run g = peft("generate", "--model", out.toString(), "--input", "hello");
-            assertEquals(2, g.exit());
-            assertTrue(g.err().contains("supports encoder-decoder models") && g.err().strip().lines().count() == 1,
-                    g.err());
+            // generate with the trained adapter: the greedy continuation, one line
+            Run g = peft("generate", "--model", out.toString(), "--adapter", "a=" + dir.resolve("causal-" + arch + "/adapter"),
+                    "--use", "a", "--input", "Summarize the following conversation. #Person1#: hello . Summary: ",
+                    "--max-new-tokens", "5");
+            assertEquals(0, g.exit(), g.err());
+            assertEquals(1, g.out().strip().lines().count(), g.out());
+            // merge folds it in; --verify compares the merged model with base + adapter
+            Run mg = peft("merge", "--base", out.toString(), "--adapter", dir.resolve("causal-" + arch + "/adapter").toString(),
+                    "--out", dir.resolve("merged-" + arch).toString(), "--verify");
+            assertEquals(0, mg.exit(), mg.err() + mg.out());
+            assertTrue(mg.out().contains(": OK"), mg.out());
         }
     }
 
