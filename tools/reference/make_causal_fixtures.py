@@ -11,7 +11,8 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
                    tied lm_head, saved as save_pretrained does (transformer.* names)
   */peft-lora      (llama-gqa, gpt2) a LoRA adapter PEFT 0.13.2 made and saved (q_proj,v_proj; GPT-2: c_attn with
                    fan_in_fan_out) with random B, the logits of base + adapter (expected_logits.safetensors) and
-                   the tensors merge_and_unload() changed (merged_changed.safetensors)
+                   the tensors merge_and_unload() changed (merged_changed.safetensors), and the loss and LoRA
+                   gradients of a causal-LM loss with masked prompt labels (grads.safetensors, labels.json)
   gpt2-hub         the same model saved as the hub's gpt2 checkpoint is: no "transformer." prefix, no lm_head
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
@@ -22,6 +23,11 @@ Deterministic: torch.manual_seed per case, one thread.
 """
 import json
 import os
+import sys
+
+# PEFT keeps target_modules in a Python set, whose order reaches adapter_config.json: fix the hash seed.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
 
 import torch
 from safetensors.torch import save_file
@@ -161,6 +167,23 @@ def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
     with open(os.path.join(a, "adapter_config.json"), "w") as f:
         json.dump(ac, f, indent=2, sort_keys=True)
     os.remove(os.path.join(a, "README.md"))  # PEFT's model card template
+    # LoRA gradients of the causal-LM loss: labels = input_ids, -100 over the first 5 tokens (the "prompt") and
+    # the padding; transformers shifts them inside the model
+    labels = ids.clone()
+    labels[:, :5] = -100
+    labels[mask == 0] = -100
+    peft_model.train()
+    for p in peft_model.parameters():
+        p.grad = None
+    loss = peft_model(input_ids=ids, attention_mask=mask, position_ids=pos, labels=labels).loss
+    loss.backward()
+    grads = {n.replace(".default", ""): p.grad.contiguous() for n, p in peft_model.named_parameters()
+             if "lora_" in n and p.grad is not None}
+    grads["loss"] = loss.detach().reshape(1)
+    save_file(grads, os.path.join(a, "grads.safetensors"))
+    with open(os.path.join(a, "labels.json"), "w") as f:
+        json.dump({"labels": labels.tolist()}, f)
+    peft_model.eval()
     merged = peft_model.merge_and_unload()
     base_state = model_cls.from_pretrained(d).state_dict()
     changed = {k: v.contiguous() for k, v in merged.state_dict().items()

@@ -62,6 +62,57 @@ class CausalLoraParityTest {
         }
     }
 
+    /**
+     * The causal-LM loss with masked prompt labels and its LoRA gradients equal PEFT's (labels pre-shifted here as
+     * the causal collator stores them; transformers shifts inside the model).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "gpt2"})
+    void lossAndLoraGradientsEqualPefts(String base) {
+        Path dir = CASES.resolve(base);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        JsonNode hfLabels = Json.read(dir.resolve("peft-lora/labels.json")).get("labels");
+        try (NDManager m = NDManager.newBaseManager();
+                SafetensorsReader ref = SafetensorsReader.open(dir.resolve("peft-lora/grads.safetensors"))) {
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
+            LoraModel lora = (LoraModel) Adapter.load(dir.resolve("peft-lora"), model, m);
+            int rows = hfLabels.size();
+            int width = hfLabels.get(0).size();
+            long[] shifted = new long[rows * width];
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < width; t++) {
+                    shifted[r * width + t] = t + 1 < width ? hfLabels.get(r).get(t + 1).asLong() : -100;
+                }
+            }
+            float loss;
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                ForwardContext ctx = new ForwardContext(m, true, lora.linearHook(), null);
+                // the fixture's left-padded row uses generate()'s position ids (GPT-2's positions are absolute)
+                NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")), matrix(m, in.get("attention_mask")),
+                        matrix(m, in.get("position_ids")), null);
+                NDArray l = org.pefttrainer.core.tensor.Ops.crossEntropy(logits,
+                        m.create(shifted, new Shape(rows, width)));
+                loss = l.getFloat();
+                gc.backward(l);
+            }
+            assertEquals(ref.readAsFloat32("loss")[0], loss, 1e-5, "loss");
+            int checked = 0;
+            for (var e : lora.trainableParameters().entrySet()) {
+                float[] want = ref.readAsFloat32(e.getKey());
+                float[] got = e.getValue().getGradient().toFloatArray();
+                double max = 0;
+                double scale = 0;
+                for (int i = 0; i < want.length; i++) {
+                    max = Math.max(max, Math.abs(want[i] - got[i]));
+                    scale = Math.max(scale, Math.abs(want[i]));
+                }
+                assertTrue(scale > 0 && max <= 1e-4 * scale, e.getKey() + ": max |diff| " + max + " of " + scale);
+                checked++;
+            }
+            assertEquals(ref.tensors().size() - 1, checked, "every LoRA matrix has a gradient");
+        }
+    }
+
     static NDArray matrix(NDManager m, JsonNode rows) {
         int r = rows.size();
         int c = rows.get(0).size();
