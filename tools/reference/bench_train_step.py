@@ -6,7 +6,9 @@
 
 Builds the model from config.json with random weights (fp32), then runs warm-up steps and timed steps of
 forward + backward + AdamW on random token ids (every source and target position is real: no padding).
---mode lora: LoRA r=8 on q and v (alpha 32, dropout 0.05), only the adapter trains.
+--mode lora: LoRA r=8 on q and v (alpha 32, dropout 0.05), only the adapter trains; for a decoder-only config
+(llama, qwen2, gpt2: LlamaForCausalLM / GPT2LMHeadModel) PEFT's default targets (q_proj, v_proj; c_attn), and one
+sequence of src + tgt tokens whose every next token is a label.
 --mode full: every weight trains.
 Prints one JSON line: tokens/s where tokens = batch x (src + tgt) per step, over the timed steps only, and the
 process's peak resident set size.
@@ -25,7 +27,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import torch
 import transformers
 import peft
-from transformers import T5Config, T5ForConditionalGeneration
+from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, T5Config, T5ForConditionalGeneration
 from peft import LoraConfig, TaskType, get_peft_model
 
 
@@ -45,19 +47,34 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    config = T5Config.from_json_file(args.config)
-    model = T5ForConditionalGeneration(config)
+    with open(args.config) as f:
+        model_type = json.load(f).get("model_type")
+    causal = model_type != "t5"
+    if model_type == "gpt2":
+        config = GPT2Config.from_json_file(args.config)
+        model = GPT2LMHeadModel(config)
+    elif causal:  # llama, mistral, qwen2 (Qwen2's q/k/v biases cost nothing measurable here)
+        config = LlamaConfig.from_json_file(args.config)
+        model = LlamaForCausalLM(config)
+    else:
+        config = T5Config.from_json_file(args.config)
+        model = T5ForConditionalGeneration(config)
     if args.mode == "lora":
-        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=8, lora_alpha=32,
-                                                 lora_dropout=0.05, target_modules=["q", "v"]))
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM if causal else TaskType.SEQ_2_SEQ_LM,
+                                                 r=8, lora_alpha=32, lora_dropout=0.05,
+                                                 target_modules=None if causal else ["q", "v"]))
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr)
 
     g = torch.Generator().manual_seed(args.seed)
-    input_ids = torch.randint(2, config.vocab_size, (args.batch, args.src), generator=g)
+    if causal:
+        input_ids = torch.randint(2, config.vocab_size, (args.batch, args.src + args.tgt), generator=g)
+        labels = input_ids.clone()
+    else:
+        input_ids = torch.randint(2, config.vocab_size, (args.batch, args.src), generator=g)
+        labels = torch.randint(2, config.vocab_size, (args.batch, args.tgt), generator=g)
     attention_mask = torch.ones_like(input_ids)
-    labels = torch.randint(2, config.vocab_size, (args.batch, args.tgt), generator=g)
 
     def step():
         loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss

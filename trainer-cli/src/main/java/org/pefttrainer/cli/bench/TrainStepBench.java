@@ -11,6 +11,12 @@ import java.util.Random;
 import org.pefttrainer.core.ProcessMemory;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.init.CausalInitializer;
+import org.pefttrainer.core.model.init.ModelInitializer;
 import org.pefttrainer.core.model.init.RandomT5Weights;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -32,6 +38,8 @@ import org.pefttrainer.recipes.FullModelTrainable;
  * train mode, LoRA r=8 alpha=32 dropout 0.05 on q,v or every weight, AdamW). Runs in its own JVM (started by
  * {@code peft bench train-step}) so that each mode's peak RSS is its own; prints one JSON line.
  *
+ * For a decoder-only config the batch is one sequence of SRC + TGT tokens per row (see {@link #causal}).
+ *
  * <p>Arguments: {@code CONFIG_JSON MODE(lora|full) BATCH SRC TGT WARMUP STEPS}.
  */
 public final class TrainStepBench {
@@ -45,8 +53,11 @@ public final class TrainStepBench {
         int tgt = Integer.parseInt(a[4]);
         int warmup = Integer.parseInt(a[5]);
         int steps = Integer.parseInt(a[6]);
+        if (!Json.read(configJson).path("model_type").asText("").equals("t5")) {
+            causal(configJson, mode, batch, src, tgt, warmup, steps);
+            return;
+        }
         T5Config c = T5Config.fromFile(configJson);
-        Path runDir = Files.createTempDirectory("bench-train-step");
         try (NDManager root = NDManager.newBaseManager()) {
             T5Model model = RandomT5Weights.inMemory(c, root.newSubManager(), 0);
             double rssModel = ProcessMemory.rssMib();
@@ -75,6 +86,60 @@ public final class TrainStepBench {
                 System.arraycopy(labels[b], 0, dec[b], 1, tgt - 1);
             }
             TrainBatch tb = new TrainBatch(ids, mask, dec, labels, List.of());
+            System.out.println(Json.compact(measure(model, trainable, tb, mode, warmup, steps, (long) batch * (src + tgt),
+                    rssModel).put("batch", batch).put("src", src).put("tgt", tgt)));
+        }
+    }
+
+    /**
+     * A decoder-only config (llama, qwen2, gpt2): random weights of its shape written as a model folder (as
+     * init-model does) and loaded; one sequence of src + tgt random tokens per row, every next token a label.
+     */
+    static void causal(Path configJson, String mode, int batch, int src, int tgt, int warmup, int steps)
+            throws Exception {
+        Path dir = Files.createTempDirectory("bench-causal");
+        try (NDManager root = NDManager.newBaseManager()) {
+            Path corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
+            ObjectNode cfg = CausalInitializer.configFile(configJson);
+            CausalInitializer.initialize(dir.resolve("model"), cfg, ModelInitializer.TokenizerSource.build(List.of(corpus),
+                    100), 0, DType.F32, Long.MAX_VALUE, false);
+            LanguageModel model = Architectures.load(HfModelFolder.open(dir.resolve("model")), root.newSubManager());
+            double rssModel = ProcessMemory.rssMib();
+            Trainable trainable;
+            if (mode.equals("lora")) {
+                // PEFT's default targets of the architecture: q_proj, v_proj (Llama, Qwen2), c_attn (GPT-2)
+                LoraConfig lc = LoraConfig.builder().r(8).loraAlpha(32).loraDropout(0.05).build();
+                trainable = new AdapterTrainable(LoraModel.create(model, lc, 0, root), "LoRA r=8, default targets");
+            } else {
+                trainable = new FullModelTrainable(model, cfg, null);
+            }
+            int len = src + tgt;
+            Random rng = new Random(0);
+            long[][] ids = new long[batch][len];
+            long[][] mask = new long[batch][len];
+            long[][] labels = new long[batch][len];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < len; i++) {
+                    ids[b][i] = 2 + rng.nextInt(model.vocabSize() - 2);
+                    mask[b][i] = 1;
+                }
+                for (int i = 0; i < len; i++) {
+                    labels[b][i] = i + 1 < len ? ids[b][i + 1] : -100;
+                }
+            }
+            TrainBatch tb = new TrainBatch(ids, mask, null, labels, List.of());
+            System.out.println(Json.compact(measure(model, trainable, tb, mode, warmup, steps, (long) batch * len,
+                    rssModel).put("batch", batch).put("src", src).put("tgt", tgt)));
+        } finally {
+            AtomicFiles.deleteRecursively(dir);
+        }
+    }
+
+    /** Runs {@code warmup + steps} updates of the real Trainer on one batch and times the last {@code steps}. */
+    static ObjectNode measure(LanguageModel model, Trainable trainable, TrainBatch tb, String mode, int warmup,
+                              int steps, long tokensPerStep, double rssModel) throws java.io.IOException {
+        Path runDir = Files.createTempDirectory("bench-train-step");
+        try {
             int total = warmup + steps;
             List<TrainBatch> all = Collections.nCopies(total, tb);
             List<Long> stamps = new ArrayList<>();
@@ -102,11 +167,10 @@ public final class TrainStepBench {
                     TrainerSettings.NonfinitePolicy.STOP, 0, null, 0);
             new Trainer(s, model, trainable, e -> all, runDir, List.of(), timer, null).train(false);
             double seconds = (stamps.get(total) - stamps.get(warmup)) / 1e9;
-            long tokensPerStep = (long) batch * (src + tgt);
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("impl", "peft-trainer (DJL " + ai.djl.engine.Engine.getInstance().getVersion() + ")");
             out.put("mode", mode);
-            out.put("batch", batch).put("src", src).put("tgt", tgt);
+            out.put("architecture", model.architecture());
             out.put("warmup_steps", warmup).put("timed_steps", steps);
             out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
             out.put("seconds_per_step", seconds / steps);
@@ -116,7 +180,7 @@ public final class TrainStepBench {
             out.put("trainable_params", trainable.parameterCount());
             out.put("total_params", model.weights().parameterCount());
             out.put("last_loss", lastLoss[0]);
-            System.out.println(Json.compact(out));
+            return out;
         } finally {
             AtomicFiles.deleteRecursively(runDir);
         }
