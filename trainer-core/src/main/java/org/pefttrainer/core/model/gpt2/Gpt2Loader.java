@@ -1,18 +1,14 @@
 package org.pefttrainer.core.model.gpt2;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfModelFolder;
-import org.pefttrainer.core.io.safetensors.TensorInfo;
+import org.pefttrainer.core.model.CheckpointLoading;
 import org.pefttrainer.core.model.Weights;
-import org.pefttrainer.core.tensor.NdArrays;
 
 /**
  * Loads a GPT-2 folder: checkpoints with the {@code transformer.} prefix (save_pretrained of GPT2LMHeadModel) and
@@ -26,18 +22,14 @@ public final class Gpt2Loader {
 
     public static Gpt2Model load(HfModelFolder folder, NDManager manager) {
         Gpt2Config config = Gpt2Config.fromJson(folder.config(), folder.configFile());
-        try (CheckpointReader ckpt = folder.openWeights()) {
-            Weights weights = new Weights(manager);
-            try {
-                loadInto(weights, ckpt, config, folder);
-            } catch (RuntimeException e) {
-                weights.close();
-                throw e;
-            } finally {
-                NdArrays.releaseScratch();
-            }
-            return new Gpt2Model(config, weights);
-        }
+        Weights weights = CheckpointLoading.read(folder, manager, (w, ckpt) -> {
+            CheckpointLoading.requireMatch(folder, "gpt2", check(ckpt, config));
+            boolean bare = unprefixed(ckpt.tensors().keySet());
+            Gpt2Architecture.parameterShapes(config).forEach((name, shape) ->
+                    CheckpointLoading.put(w, ckpt, bare ? name.substring(PREFIX.length()) : name, name, shape));
+            w.alias("lm_head.weight", "transformer.wte.weight");
+        });
+        return new Gpt2Model(config, weights);
     }
 
     /** Whether the checkpoint names its tensors without "transformer." (the hub's gpt2). */
@@ -66,32 +58,5 @@ public final class Gpt2Loader {
             }
         }
         return List.of(missing, unexpected);
-    }
-
-    private static void loadInto(Weights weights, CheckpointReader ckpt, Gpt2Config config, HfModelFolder folder) {
-        List<List<String>> problems = check(ckpt, config);
-        if (!problems.get(0).isEmpty() || !problems.get(1).isEmpty()) {
-            throw new UserException(folder.dir() + ": checkpoint does not match the gpt2 architecture of "
-                    + HfModelFolder.CONFIG + ":" + (problems.get(0).isEmpty() ? "" : " missing " + problems.get(0))
-                    + (problems.get(1).isEmpty() ? "" : " unexpected " + problems.get(1)));
-        }
-        boolean bare = unprefixed(ckpt.tensors().keySet());
-        for (Map.Entry<String, long[]> e : Gpt2Architecture.parameterShapes(config).entrySet()) {
-            String name = e.getKey();
-            String stored = bare ? name.substring(PREFIX.length()) : name;
-            TensorInfo info = ckpt.info(stored);
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                throw new UserException(ckpt.fileOf(stored).path() + ": tensor '" + stored + "' has shape "
-                        + info.shapeString() + ", expected " + Arrays.toString(e.getValue()) + " from "
-                        + HfModelFolder.CONFIG + " (Conv1D weights are stored [in, out])");
-            }
-            if (!info.dtype().isFloating()) {
-                throw new UserException(ckpt.fileOf(stored).path() + ": tensor '" + stored + "' has dtype "
-                        + info.dtype() + ", expected F32, F16 or BF16");
-            }
-            weights.put(name, NdArrays.createFloat32(weights.manager(), new Shape(e.getValue()),
-                    fb -> ckpt.readAsFloat32(stored, fb)));
-        }
-        weights.alias("lm_head.weight", "transformer.wte.weight");
     }
 }

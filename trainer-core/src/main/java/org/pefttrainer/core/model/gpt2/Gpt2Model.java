@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.BlockScope;
 import org.pefttrainer.core.model.CausalLM;
 import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
@@ -112,9 +113,14 @@ public final class Gpt2Model implements CausalLM {
                 .add(Ops.embedding(positions, weights.get("transformer.wpe.weight")));
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "transformer.h." + i + ".";
-            h = h.add(attention(ctx, p + "attn", norm(h, p + "ln_1"), bias, cache, i));
-            NDArray x = norm(h, p + "ln_2");
-            h = h.add(conv1d(ctx, p + "mlp.c_proj", Ops.activation(config.activation(), conv1d(ctx, p + "mlp.c_fc", x))));
+            int layer = i;
+            NDArray in = h;
+            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
+                NDArray x = in.add(attention(c, p + "attn", norm(in, p + "ln_1"), bias, cache, layer));
+                NDArray hidden = Ops.activation(config.activation(), conv1d(c, p + "mlp.c_fc", norm(x, p + "ln_2")));
+                return x.add(conv1d(c, p + "mlp.c_proj", hidden));
+            });
+            in.close();
         }
         if (cache != null) {
             cache.advance(len);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.model.BlockScope;
 import org.pefttrainer.core.model.CausalLM;
 import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
@@ -114,9 +115,14 @@ public final class LlamaModel implements CausalLM {
         NDArray h = Ops.embedding(inputIds, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            NDArray a = attention(ctx, p + "self_attn", norm(h, p + "input_layernorm.weight"), cosSin, bias, cache, i);
-            h = h.add(a);
-            h = h.add(mlp(ctx, p + "mlp", norm(h, p + "post_attention_layernorm.weight")));
+            int layer = i;
+            NDArray in = h;
+            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
+                NDArray x = in.add(attention(c, p + "self_attn", norm(in, p + "input_layernorm.weight"), cosSin, bias,
+                        cache, layer));
+                return x.add(mlp(c, p + "mlp", norm(x, p + "post_attention_layernorm.weight")));
+            });
+            in.close();
         }
         if (cache != null) {
             cache.advance(len);

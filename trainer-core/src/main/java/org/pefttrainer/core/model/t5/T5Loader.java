@@ -1,19 +1,15 @@
 package org.pefttrainer.core.model.t5;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfModelFolder;
-import org.pefttrainer.core.io.safetensors.TensorInfo;
+import org.pefttrainer.core.model.CheckpointLoading;
 import org.pefttrainer.core.model.Weights;
-import org.pefttrainer.core.tensor.NdArrays;
 
 /**
  * Loads a T5 model folder into fp32 weights on {@code manager}'s device. The checkpoint's tensors are checked
@@ -40,18 +36,9 @@ public final class T5Loader {
         if (dropoutOverride != null) {
             config = config.withDropoutRate(dropoutOverride);
         }
-        try (CheckpointReader ckpt = folder.openWeights()) {
-            Weights weights = new Weights(manager);
-            try {
-                loadInto(weights, ckpt, config, folder);
-            } catch (RuntimeException e) {
-                weights.close();
-                throw e;
-            } finally {
-                NdArrays.releaseScratch();
-            }
-            return new T5Model(config, weights);
-        }
+        T5Config cfg = config;
+        Weights weights = CheckpointLoading.read(folder, manager, (w, ckpt) -> loadInto(w, ckpt, cfg, folder));
+        return new T5Model(config, weights);
     }
 
     /** The tensor-name check on its own (used by {@code inspect}): [missing, unexpected]. */
@@ -77,19 +64,7 @@ public final class T5Loader {
     }
 
     private static void loadInto(Weights weights, CheckpointReader ckpt, T5Config config, HfModelFolder folder) {
-        List<List<String>> problems = check(ckpt, config);
-        if (!problems.get(0).isEmpty() || !problems.get(1).isEmpty()) {
-            StringBuilder sb = new StringBuilder(folder.dir() + ": checkpoint does not match " + "the T5 architecture of "
-                    + HfModelFolder.CONFIG + ":");
-            if (!problems.get(0).isEmpty()) {
-                sb.append(" missing ").append(problems.get(0).size()).append(" tensor(s) ").append(list(problems.get(0)));
-            }
-            if (!problems.get(1).isEmpty()) {
-                sb.append(problems.get(0).isEmpty() ? "" : ";").append(" unexpected ").append(problems.get(1).size())
-                        .append(" tensor(s) ").append(list(problems.get(1)));
-            }
-            throw new UserException(sb.toString());
-        }
+        CheckpointLoading.requireMatch(folder, "T5", check(ckpt, config));
         Set<String> present = new LinkedHashSet<>(ckpt.tensors().keySet());
         for (Map.Entry<String, long[]> e : T5Architecture.parameterShapes(config).entrySet()) {
             String target = e.getKey();
@@ -97,30 +72,12 @@ public final class T5Loader {
             if (target.equals("shared.weight")) {
                 source = T5Architecture.EMBEDDING_NAMES.stream().filter(present::contains).findFirst().orElseThrow();
             }
-            TensorInfo info = ckpt.info(source);
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                throw new UserException(ckpt.fileOf(source).path() + ": tensor '" + source + "' has shape "
-                        + info.shapeString() + ", expected " + Arrays.toString(e.getValue()) + " from "
-                        + HfModelFolder.CONFIG);
-            }
-            if (!info.dtype().isFloating()) {
-                throw new UserException(ckpt.fileOf(source).path() + ": tensor '" + source + "' has dtype "
-                        + info.dtype() + ", expected F32, F16 or BF16");
-            }
-            final String src = source;
-            weights.put(target, NdArrays.createFloat32(weights.manager(), new Shape(e.getValue()),
-                    fb -> ckpt.readAsFloat32(src, fb)));
+            CheckpointLoading.put(weights, ckpt, source, target, e.getValue());
         }
         weights.alias("encoder.embed_tokens.weight", "shared.weight");
         weights.alias("decoder.embed_tokens.weight", "shared.weight");
         if (config.tieWordEmbeddings()) {
             weights.alias("lm_head.weight", "shared.weight");
         }
-    }
-
-    private static String list(List<String> names) {
-        int shown = Math.min(names.size(), 8);
-        String s = String.join(", ", names.subList(0, shown));
-        return "[" + s + (names.size() > shown ? ", ... " + (names.size() - shown) + " more" : "") + "]";
     }
 }

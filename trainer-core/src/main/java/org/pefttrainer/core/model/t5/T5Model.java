@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.pefttrainer.core.model.BlockScope;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.EncoderOutput;
 import org.pefttrainer.core.model.ForwardContext;
@@ -105,7 +106,7 @@ public final class T5Model implements Seq2SeqLM {
         for (int i = 0; i < config.numLayers(); i++) {
             String b = "encoder.block." + i + ".layer.";
             NDArray in = h;
-            h = inScope(ctx, null, -1, new NDArray[] {in}, c -> {
+            h = BlockScope.run(ctx, null, -1, new NDArray[] {in}, c -> {
                 NDArray normed = norm(in, b + "0.layer_norm.weight");
                 NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, bias, null, -1), c));
                 return x.add(dropout(feedForward(c, b + "1.DenseReluDense", norm(x, b + "1.layer_norm.weight")), c));
@@ -130,7 +131,7 @@ public final class T5Model implements Seq2SeqLM {
             String b = "decoder.block." + i + ".layer.";
             int layer = i;
             NDArray in = h;
-            h = inScope(ctx, cache, layer, new NDArray[] {in, enc.hidden()}, c -> {
+            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in, enc.hidden()}, c -> {
                 NDArray normed = norm(in, b + "0.layer_norm.weight");
                 NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, selfBias, cache, layer), c));
                 normed = norm(x, b + "1.layer_norm.weight");
@@ -151,32 +152,6 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     // ---------------------------------------------------------------- layers
-
-    /**
-     * Runs one block in a child NDManager so that its intermediates (scores, probabilities, activations: the bulk
-     * of the memory) are freed as soon as the block ends instead of at the end of the step; autograd keeps its own
-     * references to what backward needs. Only the block output (and the layer's new cache entries) survive.
-     */
-    private static NDArray inScope(ForwardContext ctx, DecoderCache cache, int layer, NDArray[] inputs,
-            java.util.function.Function<ForwardContext, NDArray> block) {
-        NDManager outer = ctx.manager();
-        try (NDManager scope = outer.newSubManager()) {
-            for (NDArray in : inputs) {
-                in.tempAttach(scope); // results of ops on the inputs land in the scope
-            }
-            NDArray out = block.apply(ctx.withManager(scope));
-            out.attach(outer);
-            if (cache != null) {
-                for (NDArray a : new NDArray[] {cache.selfKey(layer), cache.selfValue(layer), cache.crossKey(layer),
-                        cache.crossValue(layer)}) {
-                    if (a != null && a.getManager() == scope) {
-                        a.attach(outer);
-                    }
-                }
-            }
-            return out;
-        }
-    }
 
     /** The frozen projection of module {@code module} plus the adapter hook's delta. */
     private NDArray linear(ForwardContext ctx, String module, NDArray x, String weightName) {
