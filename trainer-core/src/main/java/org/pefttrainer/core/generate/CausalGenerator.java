@@ -15,7 +15,8 @@ import org.pefttrainer.core.model.ForwardContext;
  * Greedy decoding for decoder-only models, batched as transformers' generate() does it: prompts left-padded, the
  * attention mask covering prompt and generated tokens, position ids from the mask (cumsum - 1, padding at 1), the
  * whole prompt in one pass and then one token per step with the KV cache. No-repeat n-grams see the prompt too, as
- * transformers' input_ids do. Returns the continuation only. Beam search and sampling for decoder-only models are
+ * transformers' input_ids do; a row stops at any of the model's EOS ids (Llama 3 lists several). Returns the
+ * continuation only. Beam search and sampling for decoder-only models are
  * not implemented yet: asking for them is a one-line error.
  */
 public final class CausalGenerator implements TextGenerator {
@@ -42,7 +43,19 @@ public final class CausalGenerator implements TextGenerator {
             }
             width = Math.max(width, in.length);
         }
-        int total = width + config.maxNewTokens();
+        // transformers' max_length (generation_config.json or its default of 20) counts the prompt of a decoder-only
+        // model: the new tokens are what is left after the longest prompt; max_new_tokens, when set, wins.
+        int newTokens = config.maxLength() > 0 ? config.maxLength() - width : config.maxNewTokens();
+        if (newTokens < 1) {
+            throw new UserException("generation settings: max_length " + config.maxLength() + " (generation_config.json,"
+                    + " or transformers' default) counts the prompt of a decoder-only model and leaves no room after a "
+                    + width + "-token prompt: set generation.max_new_tokens (or --max-new-tokens)");
+        }
+        int total = width + newTokens;
+        java.util.Set<Long> stops = new java.util.HashSet<>();
+        for (int e : model.eosTokenIds()) {
+            stops.add((long) e);
+        }
         long pad = model.padTokenId() >= 0 ? model.padTokenId() : model.eosTokenId();
         long[][] seq = new long[n][total];
         long[] mask = new long[n * total];
@@ -60,7 +73,7 @@ public final class CausalGenerator implements TextGenerator {
         int[] generated = new int[n];
         DecoderCache cache = config.useCache() ? model.newCache() : null;
         NDManager root = ctx.manager();
-        for (int step = 0; step < config.maxNewTokens(); step++) {
+        for (int step = 0; step < newTokens; step++) {
             int length = width + step;
             try (NDManager m = root.newSubManager()) {
                 ForwardContext c = ctx.withManager(m);
@@ -99,7 +112,7 @@ public final class CausalGenerator implements TextGenerator {
                     mask[r * total + length] = 1;
                     if (!done[r]) {
                         generated[r]++;
-                        if (t == model.eosTokenId() && !config.ignoreEos()) {
+                        if (stops.contains(t) && !config.ignoreEos()) {
                             done[r] = true;
                         }
                     }

@@ -25,6 +25,9 @@ import org.pefttrainer.core.io.hf.HfModelFolder;
  * @param seed seeds sampling, so that equal inputs give equal samples
  * @param useCache decode incrementally with the key/value cache (false re-runs the whole decoder every step)
  * @param ignoreEos never stop at EOS (benchmarks: always generate maxNewTokens)
+ * @param maxLength transformers' max_length when it came from generation_config.json without max_new_tokens (0:
+ *                  none): a decoder-only model counts its prompt in it, so its generator derives the new tokens from
+ *                  it; an encoder-decoder counts the decoder start token, which maxNewTokens (= max_length - 1) holds
  */
 public record GenerationConfig(
         Strategy strategy,
@@ -39,7 +42,8 @@ public record GenerationConfig(
         int numReturnSequences,
         long seed,
         boolean useCache,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        int maxLength) {
 
     public enum Strategy { GREEDY, BEAM, SAMPLE }
 
@@ -126,6 +130,7 @@ public record GenerationConfig(
         b.seed = seed;
         b.useCache = useCache;
         b.ignoreEos = ignoreEos;
+        b.maxLength = maxLength;
         return b;
     }
 
@@ -148,6 +153,7 @@ public record GenerationConfig(
         private long seed;
         private boolean useCache = true;
         private boolean ignoreEos;
+        private int maxLength = 20; // transformers' default max_length (decoder-only models count the prompt)
 
         private Builder() {}
 
@@ -164,6 +170,7 @@ public record GenerationConfig(
 
         public Builder maxNewTokens(int n) {
             maxNewTokens = n;
+            maxLength = 0; // an explicit count wins over generation_config.json's max_length
             return this;
         }
 
@@ -226,7 +233,7 @@ public record GenerationConfig(
             Strategy s = strategy != null ? strategy
                     : doSample ? Strategy.SAMPLE : numBeams > 1 ? Strategy.BEAM : Strategy.GREEDY;
             return new GenerationConfig(s, maxNewTokens, numBeams, lengthPenalty, noRepeatNgramSize, earlyStopping,
-                    temperature, topK, topP, numReturnSequences, seed, useCache, ignoreEos);
+                    temperature, topK, topP, numReturnSequences, seed, useCache, ignoreEos, maxLength);
         }
 
         /** Reads the transformers GenerationConfig keys we support; others (token ids, bos, ...) are ignored. */
@@ -236,6 +243,7 @@ public record GenerationConfig(
             Integer maxNew = k.intOrNull("max_new_tokens");
             if (maxNew != null) {
                 maxNewTokens = maxNew;
+                this.maxLength = 0; // max_new_tokens wins, as in transformers
             } else if (maxLength != null) {
                 // For an encoder-decoder, max_length counts the decoder start token (transformers' max_length).
                 if (maxLength < 2) {
@@ -243,6 +251,7 @@ public record GenerationConfig(
                             + "one new token), got " + maxLength);
                 }
                 maxNewTokens = maxLength - 1;
+                this.maxLength = maxLength;
             }
             numBeams = k.intOr("num_beams", numBeams);
             lengthPenalty = k.doubleOr("length_penalty", lengthPenalty);

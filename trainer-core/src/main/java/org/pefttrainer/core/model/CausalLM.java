@@ -20,6 +20,11 @@ public interface CausalLM extends LanguageModel {
 
     int eosTokenId();
 
+    /** Every id generation stops at (config.json may list several, as Llama 3 does); the first is eosTokenId. */
+    default int[] eosTokenIds() {
+        return new int[] {eosTokenId()};
+    }
+
     /** The pad id, or -1 when config.json has none. */
     int padTokenId();
 

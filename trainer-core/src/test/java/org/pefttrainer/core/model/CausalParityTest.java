@@ -135,6 +135,50 @@ class CausalParityTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void maxLengthCountsThePromptAndAnyListedEosStops(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path src = CASES.resolve("llama-gqa");
+        JsonNode in = Json.read(src.resolve("inputs.json"));
+        JsonNode gen = Json.read(src.resolve("generate.json"));
+        java.util.List<long[]> prompts = java.util.List.of(row(in.get("input_ids").get(0)));
+        try (NDManager m = NDManager.newBaseManager()) {
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(src), m);
+            // transformers' default max_length 20 with a 12-token prompt: the 8 tokens generate(max_new_tokens=8) gave
+            org.pefttrainer.core.generate.GenerationResult r = org.pefttrainer.core.generate.TextGenerator.of(model)
+                    .generate(ForwardContext.inference(m), prompts,
+                            org.pefttrainer.core.generate.GenerationConfig.builder().build());
+            long[] want = java.util.Arrays.copyOfRange(row(gen.get("cases").get("greedy").get(0)), 12, 20);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, r.best(0).tokens());
+            // a config.json listing a second EOS id (as Llama 3 does): generation stops at the first of them
+            Path dir = java.nio.file.Files.createDirectories(tmp.resolve("two-eos"));
+            for (String f : new String[] {"model.safetensors", "config.json"}) {
+                java.nio.file.Files.copy(src.resolve(f), dir.resolve(f));
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode c = Json.readObject(dir.resolve("config.json"));
+            c.putArray("eos_token_id").add(2).add(want[2]);
+            Json.write(dir.resolve("config.json"), c);
+            CausalLM twoEos = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
+            long[] got = org.pefttrainer.core.generate.TextGenerator.of(twoEos).generate(ForwardContext.inference(m),
+                    prompts, org.pefttrainer.core.generate.GenerationConfig.builder().maxNewTokens(8).build()).best(0)
+                    .tokens();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOf(want, 3), got);
+            // a prompt that fills max_length: a one-line error naming the way out
+            org.pefttrainer.core.UserException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.pefttrainer.core.UserException.class, () -> org.pefttrainer.core.generate.TextGenerator.of(model)
+                            .generate(ForwardContext.inference(m), java.util.List.of(new long[25]),
+                                    org.pefttrainer.core.generate.GenerationConfig.builder().build()));
+            assertTrue(e.getMessage().contains("max_new_tokens"), e.getMessage());
+        }
+    }
+
+    private static long[] row(JsonNode a) {
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asLong();
+        }
+        return out;
+    }
+
     private static void assertClose(NDArray want, NDArray got, String where) {
         float[] a = want.toFloatArray();
         float[] b = got.toFloatArray();

@@ -37,7 +37,8 @@ public record LlamaConfig(
         int slidingWindow,
         int bosTokenId,
         int eosTokenId,
-        int padTokenId) {
+        int padTokenId,
+        int[] eosTokenIds) {
 
     public static final Set<String> MODEL_TYPES = Set.of("llama", "mistral", "qwen2");
 
@@ -79,7 +80,7 @@ public record LlamaConfig(
                 RopeScaling.fromJson(c, maxPos, source), c.path("tie_word_embeddings").asBoolean(false),
                 qwen || attentionBias, attentionBias, c.path("mlp_bias").asBoolean(false), act, window,
                 c.path("bos_token_id").asInt(1), firstInt(c.get("eos_token_id"), 2),
-                c.hasNonNull("pad_token_id") ? c.get("pad_token_id").asInt() : -1);
+                c.hasNonNull("pad_token_id") ? c.get("pad_token_id").asInt() : -1, allInts(c.get("eos_token_id"), 2));
     }
 
     /** eos_token_id may be a list (Llama 3): the first is the one generation stops at here. */
@@ -88,6 +89,20 @@ public record LlamaConfig(
             return dflt;
         }
         return n.isArray() ? (n.isEmpty() ? dflt : n.get(0).asInt()) : n.asInt();
+    }
+
+    private static int[] allInts(JsonNode n, int dflt) {
+        if (n == null || n.isNull() || (n.isArray() && n.isEmpty())) {
+            return new int[] {dflt};
+        }
+        if (!n.isArray()) {
+            return new int[] {n.asInt()};
+        }
+        int[] out = new int[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = n.get(i).asInt();
+        }
+        return out;
     }
 
     private static int positive(JsonNode c, String key, int dflt, Path source) {

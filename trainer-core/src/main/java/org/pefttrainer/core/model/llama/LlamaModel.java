@@ -76,6 +76,11 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override
+    public int[] eosTokenIds() {
+        return config.eosTokenIds().clone();
+    }
+
+    @Override
     public int padTokenId() {
         return config.padTokenId();
     }
