@@ -115,7 +115,10 @@ public final class LlamaModel implements CausalLM {
         NDArray positions = positionIds != null ? positionIds
                 : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
         NDArray[] cosSin = rotary(m, positions, keys);
-        NDArray bias = CausalMask.additive(m, attentionMask, batch, len, keys, past);
+        int groups = config.numHeads() / config.numKeyValueHeads();
+        // rows of the grouped query layout are (group, position): the mask repeats once per group
+        NDArray causal = CausalMask.additive(m, attentionMask, batch, len, keys, past);
+        NDArray bias = groups > 1 ? causal.tile(new long[] {1, 1, groups, 1}) : causal;
 
         NDArray h = Ops.embedding(inputIds, weights.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.numLayers(); i++) {
@@ -177,14 +180,19 @@ public final class LlamaModel implements CausalLM {
             }
             cache.setSelf(layer, k, v); // the key/value heads only: the GQA repeat is not stored
         }
+        // Grouped-query attention without repeating K and V (transformers' repeat_kv): the query heads of one
+        // key/value head are stacked along the sequence axis, [B, Hkv, groups·T, D], and meet their K/V head once.
         int groups = config.numHeads() / config.numKeyValueHeads();
-        NDArray kr = repeatKv(k, groups);
-        NDArray vr = repeatKv(v, groups);
-        NDArray scores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), Math.sqrt(config.headDim())).addi(bias);
-        NDArray probs = scores.softmax(-1);
-        NDArray out = probs.matMul(vr);
-        Shape s = out.getShape();
-        NDArray merged = out.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), (long) config.numHeads() * config.headDim());
+        Shape qs = q.getShape();
+        long batch = qs.get(0);
+        long len = qs.get(2);
+        NDArray qg = groups == 1 ? q : q.reshape(batch, config.numKeyValueHeads(), groups * len, config.headDim());
+        NDArray scores = Ops.div(qg.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(config.headDim())).addi(bias);
+        NDArray out = scores.softmax(-1).matMul(v);
+        if (groups > 1) {
+            out = out.reshape(batch, config.numHeads(), len, config.headDim());
+        }
+        NDArray merged = out.transpose(0, 2, 1, 3).reshape(batch, len, (long) config.numHeads() * config.headDim());
         return linear(ctx, p + ".o_proj", merged);
     }
 
@@ -192,15 +200,6 @@ public final class LlamaModel implements CausalLM {
     private NDArray heads(NDArray x, int n) {
         Shape s = x.getShape();
         return x.reshape(s.get(0), s.get(1), n, config.headDim()).transpose(0, 2, 1, 3);
-    }
-
-    /** [B, Hkv, T, D] → [B, Hkv·groups, T, D], each key/value head repeated for its group of query heads. */
-    private static NDArray repeatKv(NDArray x, int groups) {
-        if (groups == 1) {
-            return x;
-        }
-        Shape s = x.getShape();
-        return x.expandDims(2).repeat(2, groups).reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
     }
 
     /** cos and sin [B, 1, T, D] at each row's positions: the frequencies twice, as transformers concatenates them. */
