@@ -12,12 +12,12 @@ import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
 
 /**
- * Greedy decoding for decoder-only models, batched as transformers' generate() does it: prompts left-padded, the
+ * Greedy decoding and sampling for decoder-only models, batched as transformers' generate() does it: prompts left-padded, the
  * attention mask covering prompt and generated tokens, position ids from the mask (cumsum - 1, padding at 1), the
  * whole prompt in one pass and then one token per step with the KV cache. No-repeat n-grams see the prompt too, as
  * transformers' input_ids do; a row stops at any of the model's EOS ids (Llama 3 lists several). Returns the
- * continuation only. Beam search and sampling for decoder-only models are
- * not implemented yet: asking for them is a one-line error.
+ * continuation only. Sampling (temperature, top-k, top-p) draws in Java from a seeded generator per row. Beam
+ * search for decoder-only models is not implemented yet: asking for it is a one-line error.
  */
 public final class CausalGenerator implements TextGenerator {
     private final CausalLM model;
@@ -28,9 +28,14 @@ public final class CausalGenerator implements TextGenerator {
 
     @Override
     public GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config) {
-        if (config.strategy() != GenerationConfig.Strategy.GREEDY) {
-            throw new UserException("generation settings: strategy " + config.strategy().name().toLowerCase()
-                    + " is not supported for decoder-only models yet (greedy only)");
+        boolean sample = config.strategy() == GenerationConfig.Strategy.SAMPLE;
+        if (config.strategy() == GenerationConfig.Strategy.BEAM) {
+            throw new UserException("generation settings: beam search is not supported for decoder-only models yet"
+                    + " (greedy or sample)");
+        }
+        if (sample && config.numReturnSequences() != 1) {
+            throw new UserException("generation settings: num_return_sequences > 1 is not supported for decoder-only"
+                    + " models yet");
         }
         int n = inputs.size();
         if (n == 0) {
@@ -69,6 +74,14 @@ public final class CausalGenerator implements TextGenerator {
             }
         }
         NoRepeatNGram noRepeat = new NoRepeatNGram(config.noRepeatNgramSize());
+        // Sampling draws in Java, one SplittableRandom per row split from the seed, as the seq2seq sampler does:
+        // the same seed gives the same samples, whatever the threads (not torch.multinomial's values).
+        SamplingWarpers warpers = new SamplingWarpers(config.temperature(), config.topK(), config.topP());
+        java.util.SplittableRandom seeded = new java.util.SplittableRandom(config.seed());
+        java.util.SplittableRandom[] random = new java.util.SplittableRandom[n];
+        for (int r = 0; r < n; r++) {
+            random[r] = seeded.split();
+        }
         boolean[] done = new boolean[n];
         int[] generated = new int[n];
         DecoderCache cache = config.useCache() ? model.newCache() : null;
@@ -101,8 +114,24 @@ public final class CausalGenerator implements TextGenerator {
                 for (int r = 0; r < n; r++) {
                     soFar[r] = seq[r];
                 }
-                NDArray scores = noRepeat.apply(last, soFar, length);
-                long[] next = scores.argMax(-1).toLongArray();
+                long[] next;
+                if (sample) {
+                    float[] all = last.toFloatArray();
+                    int vocab = (int) last.getShape().get(1);
+                    float[] row = new float[vocab];
+                    next = new long[n];
+                    for (int r = 0; r < n; r++) {
+                        if (done[r]) {
+                            continue;
+                        }
+                        System.arraycopy(all, r * vocab, row, 0, vocab);
+                        noRepeat.apply(row, seq[r], length);
+                        warpers.apply(row);
+                        next[r] = MultinomialSampling.draw(SamplingWarpers.probabilities(row), random[r].nextDouble());
+                    }
+                } else {
+                    next = noRepeat.apply(last, soFar, length).argMax(-1).toLongArray();
+                }
                 if (cache != null) {
                     keep(cache, before, root);
                 }

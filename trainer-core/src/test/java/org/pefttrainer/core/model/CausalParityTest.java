@@ -171,6 +171,34 @@ class CausalParityTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void samplingIsSeededAndTopKOneIsGreedy() {
+        Path src = CASES.resolve("llama-gqa");
+        JsonNode in = Json.read(src.resolve("inputs.json"));
+        JsonNode gen = Json.read(src.resolve("generate.json"));
+        java.util.List<long[]> prompts = java.util.List.of(row(in.get("input_ids").get(0)));
+        try (NDManager m = NDManager.newBaseManager()) {
+            CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(src), m);
+            org.pefttrainer.core.generate.TextGenerator g = org.pefttrainer.core.generate.TextGenerator.of(model);
+            java.util.function.Function<org.pefttrainer.core.generate.GenerationConfig.Builder, long[]> run = b ->
+                    g.generate(ForwardContext.inference(m), prompts, b.maxNewTokens(8).build()).best(0).tokens();
+            var sample = org.pefttrainer.core.generate.GenerationConfig.Strategy.SAMPLE;
+            // top_k = 1 keeps only the most likely token: sampling must give greedy's (transformers') ids
+            long[] greedy = java.util.Arrays.copyOfRange(row(gen.get("cases").get("greedy").get(0)), 12, 20);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(greedy, run.apply(
+                    org.pefttrainer.core.generate.GenerationConfig.builder().strategy(sample).topK(1).seed(5)));
+            long[] a = run.apply(org.pefttrainer.core.generate.GenerationConfig.builder().strategy(sample).topK(0)
+                    .temperature(2.0).seed(1));
+            long[] b = run.apply(org.pefttrainer.core.generate.GenerationConfig.builder().strategy(sample).topK(0)
+                    .temperature(2.0).seed(1));
+            long[] c = run.apply(org.pefttrainer.core.generate.GenerationConfig.builder().strategy(sample).topK(0)
+                    .temperature(2.0).seed(2));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, "same seed, same sample");
+            assertTrue(!java.util.Arrays.equals(a, c) && !java.util.Arrays.equals(a, greedy),
+                    "another seed draws another sample, and a hot one is not greedy");
+        }
+    }
+
     private static long[] row(JsonNode a) {
         long[] out = new long[a.size()];
         for (int i = 0; i < out.length; i++) {
