@@ -12,10 +12,6 @@ import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 import org.pefttrainer.eval.rouge.RougeFileScorer;
 import org.pefttrainer.eval.rouge.RougeJson;
-import org.pefttrainer.eval.rouge.RougePair;
-import org.pefttrainer.eval.rouge.RougePairReader;
-import org.pefttrainer.eval.rouge.RougeScorer;
-import org.pefttrainer.eval.rouge.RougeSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -70,23 +66,25 @@ public final class RougeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         java.util.Set<TextMetrics.Family> families = TextMetrics.Family.parse(metrics, "--metrics");
-        RougeScorer scorer = new RougeScorer(!noStemmer);
-        RougeFileScorer fileScorer = new RougeFileScorer(scorer, bootstrap);
-        RougeSummary result = fileScorer.scoreFile(input, output);
-        // BLEU is a corpus statistic and exact match a mean: both over the same pairs, with their own intervals.
-        TextMetrics text = new TextMetrics(families, !noStemmer, bootstrap);
+        // One read of the pairs: each scored once for the per-line ROUGE output and the summary's metrics (BLEU is
+        // a corpus statistic and exact match a mean, both with their own intervals)
+        java.util.Set<TextMetrics.Family> scored = java.util.EnumSet.copyOf(families);
+        scored.add(TextMetrics.Family.ROUGE);
+        TextMetrics scoring = new TextMetrics(scored, !noStemmer, bootstrap);
         List<TextMetrics.ExampleScores> all = new java.util.ArrayList<>();
-        for (RougePair p : RougePairReader.readAll(input)) {
-            all.add(text.score(p.prediction(), p.references()));
-        }
-        TextMetrics.Summary s = text.summarize(all);
+        RougeFileScorer.writeScores(input, output, p -> {
+            TextMetrics.ExampleScores e = scoring.score(p.prediction(), p.references());
+            all.add(e);
+            return e.rouge();
+        });
+        TextMetrics.Summary s = new TextMetrics(families, !noStemmer, bootstrap).summarize(all);
         if (summary != null) {
             ObjectNode json = families.contains(TextMetrics.Family.ROUGE)
-                    ? RougeJson.toJson(result, scorer.usesStemmer()) : Json.MAPPER.createObjectNode();
+                    ? RougeJson.toJson(s.rouge(), !noStemmer) : Json.MAPPER.createObjectNode();
             json.setAll(EvalOutput.metricsJson(s, !noStemmer));
             AtomicFiles.writeString(summary, json.toPrettyString() + "\n");
         } else {
-            printSummary(s, scorer.usesStemmer(), spec.commandLine().getErr());
+            printSummary(s, !noStemmer, spec.commandLine().getErr());
         }
         return 0;
     }

@@ -58,16 +58,13 @@ public final class InferenceEngine implements AutoCloseable {
         int eos = tokenizer.specialTokens().eosTokenId();
         List<long[]> ids = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
-        int[] prefix = causal ? tokenizer.prefixIds() : null;
         for (Row r : rows) {
-            // seq2seq: the text with the tokenizer's specials, cut keeping EOS; causal: [BOS] + the text, the
-            // continuation is what comes back
+            // seq2seq: the text with the tokenizer's specials, cut keeping EOS; causal: [BOS] + the text, cut to
+            // its first tokens (the continuation is what comes back)
             int[] t;
             if (causal) {
-                int[] body = tokenizer.encodeWithoutSpecialTokens(r.text());
-                t = Arrays.copyOf(prefix, prefix.length + body.length);
-                System.arraycopy(body, 0, t, prefix.length, body.length);
-                t = Arrays.copyOf(t, Math.min(t.length, maxSourceLength));
+                int[] prompt = tokenizer.encodePrompt(r.text());
+                t = Arrays.copyOf(prompt, Math.min(prompt.length, maxSourceLength));
             } else {
                 t = BatchCollator.truncate(tokenizer.encode(r.text()), maxSourceLength, eos);
             }

@@ -354,8 +354,9 @@ public final class InferenceServer implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "Content-Length '" + declared + "' is not a number");
             }
-            body = length > max ? new byte[max + 1] : in.readNBytes(max + 1);
-            if (body.length > max) {
+            // a declared length over the limit is refused before reading; else read one byte past it to tell
+            body = length > max ? null : in.readNBytes(max + 1);
+            if (body == null || body.length > max) {
                 // Read what the client sends (up to a cap) so that it sees the answer instead of a broken pipe.
                 long skipped = 0;
                 byte[] sink = new byte[1 << 16];

@@ -110,10 +110,6 @@ public final class CausalGenerator implements TextGenerator {
                 NDArray logits = model.forward(c, m.create(ids, s), m.create(att, new Shape(n, length)),
                         m.create(pos, s), cache);
                 NDArray last = logits.get(":, -1, :");
-                long[][] soFar = new long[n][];
-                for (int r = 0; r < n; r++) {
-                    soFar[r] = seq[r];
-                }
                 long[] next;
                 if (sample) {
                     float[] all = last.toFloatArray();
@@ -130,7 +126,7 @@ public final class CausalGenerator implements TextGenerator {
                         next[r] = MultinomialSampling.draw(SamplingWarpers.probabilities(row), random[r].nextDouble());
                     }
                 } else {
-                    next = noRepeat.apply(last, soFar, length).argMax(-1).toLongArray();
+                    next = noRepeat.apply(last, seq, length).argMax(-1).toLongArray();
                 }
                 if (cache != null) {
                     keep(cache, before, root);

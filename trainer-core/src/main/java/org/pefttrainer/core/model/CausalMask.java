@@ -28,4 +28,9 @@ public final class CausalMask {
         return c.add(attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
                 .reshape(batch, 1, 1, keys));
     }
+
+    /** Position ids past .. past+len-1 for every row: what a forward pass without explicit positions uses. */
+    public static NDArray positions(NDManager m, long batch, int past, int len) {
+        return m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
+    }
 }

@@ -51,26 +51,14 @@ public record ComparedRow(String name, Path folder, String method, String split,
     private static ComparedRow fromEval(Path dir) {
         JsonNode m = readJson(dir.resolve("metrics.json"), dir.resolve("rouge.json"));
         String adapter = m.path("adapter").isTextual() ? m.get("adapter").asText() : null;
-        JsonNode training = null;
-        String method = m.path("method").asText(adapter == null ? "zero-shot" : "adapter");
-        if (adapter != null) {
-            Path summary = Path.of(adapter).toAbsolutePath().normalize().getParent().resolve("summary.json");
-            if (Files.isRegularFile(summary)) {
-                training = Json.read(summary);
-                method = training.path("method").asText(method);
-            }
-        } else {
-            // No adapter: the base model, unless the model folder is a full fine-tuning run's result
-            // (checkpoints/RUN/adapter holds the whole model; its run folder has summary.json).
-            method = "zero-shot";
-            if (m.path("model").isTextual()) {
-                Path summary = Path.of(m.get("model").asText()).toAbsolutePath().normalize().getParent()
-                        .resolve("summary.json");
-                if (Files.isRegularFile(summary)) {
-                    training = Json.read(summary);
-                    method = training.path("method").asText(method);
-                }
-            }
+        // The run that made the adapter, or with no adapter a full fine-tuning run whose result is the model folder
+        // (checkpoints/RUN/adapter holds the whole model): its summary.json sits beside that folder
+        String made = adapter != null ? adapter : m.path("model").isTextual() ? m.get("model").asText() : null;
+        String method = adapter == null ? "zero-shot" : m.path("method").asText("adapter");
+        JsonNode training = made == null ? null
+                : summaryIn(Path.of(made).toAbsolutePath().normalize().getParent());
+        if (training != null) {
+            method = training.path("method").asText(method);
         }
         Double loss = m.path("loss").has("value") ? m.get("loss").get("value").asDouble() : null;
         String split = m.path("split").asText("?");
@@ -86,8 +74,7 @@ public record ComparedRow(String name, Path folder, String method, String split,
             throw new UserException(dir + ": no eval/epoch-" + epoch + "/predictions.jsonl (the run evaluated no epoch;"
                     + " run peft eval with its adapter and compare that folder)");
         }
-        JsonNode training = Files.isRegularFile(dir.resolve("summary.json")) ? Json.read(dir.resolve("summary.json"))
-                : null;
+        JsonNode training = summaryIn(dir);
         Double loss = null;
         try {
             for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
@@ -104,6 +91,12 @@ public record ComparedRow(String name, Path folder, String method, String split,
         return new ComparedRow(dir.getFileName().toString(), dir, method, "validation, epoch " + epoch,
                 predictions(eval.resolve("predictions.jsonl")), loss, training,
                 m == null || m.path("rouge_use_stemmer").asBoolean(true));
+    }
+
+    /** A run folder's summary.json, or null where it has none. */
+    private static JsonNode summaryIn(Path runDir) {
+        Path summary = runDir.resolve("summary.json");
+        return Files.isRegularFile(summary) ? Json.read(summary) : null;
     }
 
     /** best/best.json's epoch, else the last evaluated epoch. */

@@ -9,7 +9,6 @@ import java.util.function.IntConsumer;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.batch.BatchCollator;
-import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
@@ -64,15 +63,18 @@ public final class Evaluator {
         int n = examples.size();
         long[][] sources = new long[n][];
         boolean causal = TaskForward.task(model).equals("causal");
-        ExampleEncoder causalPrompts = causal ? ExampleEncoder.causal(tokenizer, template) : null;
         for (int i = 0; i < n; i++) {
             // seq2seq: the prompt with the tokenizer's specials, truncated keeping EOS; causal: [BOS] + prompt, its
             // first max_source_length tokens, as the training collator cuts it
-            int[] prompt = causal ? causalPrompts.encode(examples.get(i)).sourceIds() : null;
-            int[] ids = causal
-                    ? Arrays.copyOf(prompt, Math.min(prompt.length, settings.maxSourceLength()))
-                    : BatchCollator.truncate(tokenizer.encode(template.render(examples.get(i))),
-                            settings.maxSourceLength(), tokenizer.specialTokens().eosTokenId());
+            String text = template.render(examples.get(i));
+            int[] ids;
+            if (causal) {
+                int[] prompt = tokenizer.encodePrompt(text);
+                ids = Arrays.copyOf(prompt, Math.min(prompt.length, settings.maxSourceLength()));
+            } else {
+                ids = BatchCollator.truncate(tokenizer.encode(text), settings.maxSourceLength(),
+                        tokenizer.specialTokens().eosTokenId());
+            }
             sources[i] = Arrays.stream(ids).asLongStream().toArray();
         }
         Integer[] order = new Integer[n];

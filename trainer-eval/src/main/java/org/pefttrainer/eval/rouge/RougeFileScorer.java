@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
 
@@ -24,20 +25,32 @@ public final class RougeFileScorer {
 
     public RougeSummary scoreFile(Path input, Path output) {
         BootstrapAggregator aggregator = new BootstrapAggregator(bootstrap);
+        writeScores(input, output, pair -> {
+            RougeScores scores = scorer.score(pair.prediction(), pair.references());
+            aggregator.add(scores);
+            return scores;
+        });
+        return aggregator.aggregate();
+    }
+
+    /**
+     * Reads the pairs of {@code input} once and writes the ROUGE line of each to {@code output}; {@code score} gives
+     * those scores and may keep more of its own (other metrics over the same pairs).
+     */
+    public static void writeScores(Path input, Path output, Function<RougePair, RougeScores> score) {
         try (RougePairReader reader = new RougePairReader(input)) {
             AtomicFiles.write(output, tmp -> writeLines(tmp, out -> {
+                int count = 0;
                 for (RougePair pair = reader.next(); pair != null; pair = reader.next()) {
-                    RougeScores scores = scorer.score(pair.prediction(), pair.references());
-                    aggregator.add(scores);
-                    out.write(RougeJson.toLine(scores));
+                    out.write(RougeJson.toLine(score.apply(pair)));
                     out.write('\n');
+                    count++;
                 }
-                if (aggregator.count() == 0) {
+                if (count == 0) {
                     throw new UserException(input + ": no prediction/reference pairs in the file");
                 }
             }));
         }
-        return aggregator.aggregate();
     }
 
     /** Writes {@code summary} as pretty JSON to {@code file}, atomically. */

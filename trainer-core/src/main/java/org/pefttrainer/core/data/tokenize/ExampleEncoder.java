@@ -53,14 +53,10 @@ public final class ExampleEncoder {
             List<int[]> src;
             List<int[]> tgt;
             if (causal) {
-                int[] prefix = tokenizer.prefixIds();
                 src = new ArrayList<>();
                 tgt = new ArrayList<>();
                 for (int i = 0; i < sources.size(); i++) {
-                    int[] p = tokenizer.encodeWithoutSpecialTokens(sources.get(i));
-                    int[] withPrefix = java.util.Arrays.copyOf(prefix, prefix.length + p.length);
-                    System.arraycopy(p, 0, withPrefix, prefix.length, p.length);
-                    src.add(withPrefix);
+                    src.add(tokenizer.encodePrompt(sources.get(i)));
                     tgt.add(tokenizer.encodeWithoutSpecialTokens(targets.get(i)));
                 }
             } else {

@@ -23,6 +23,7 @@ public final class HfTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final SpecialTokens special;
+    private volatile int[] prefix;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, SpecialTokens special) {
         this.tokenizer = tokenizer;
@@ -74,17 +75,32 @@ public final class HfTokenizer implements AutoCloseable {
 
     /**
      * The ids the tokenizer puts before a text (a Llama tokenizer's BOS; none for GPT-2 and the word-level
-     * tokenizers of init-model): what encode adds in front of encodeWithoutSpecialTokens.
+     * tokenizers of init-model): what encode adds in front of encodeWithoutSpecialTokens. Found once, on first use.
      */
     public int[] prefixIds() {
-        int[] with = encode("a");
-        int[] without = encodeWithoutSpecialTokens("a");
-        for (int k = 0; k + without.length <= with.length; k++) {
-            if (java.util.Arrays.equals(java.util.Arrays.copyOfRange(with, k, k + without.length), without)) {
-                return java.util.Arrays.copyOf(with, k);
+        int[] p = prefix;
+        if (p == null) {
+            p = new int[0];
+            int[] with = encode("a");
+            int[] without = encodeWithoutSpecialTokens("a");
+            for (int k = 0; k + without.length <= with.length; k++) {
+                if (java.util.Arrays.equals(java.util.Arrays.copyOfRange(with, k, k + without.length), without)) {
+                    p = java.util.Arrays.copyOf(with, k);
+                    break;
+                }
             }
+            prefix = p;
         }
-        return new int[0];
+        return p.clone();
+    }
+
+    /** A decoder-only model's prompt: {@link #prefixIds} (BOS) then the text without special tokens. */
+    public int[] encodePrompt(String text) {
+        int[] p = prefixIds();
+        int[] body = encodeWithoutSpecialTokens(text);
+        int[] out = java.util.Arrays.copyOf(p, p.length + body.length);
+        System.arraycopy(body, 0, out, p.length, body.length);
+        return out;
     }
 
     /** {@link #encode} for many texts at once (the native library encodes them in parallel). */

@@ -2,7 +2,6 @@ package org.pefttrainer.core.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.pefttrainer.core.UserException;
@@ -28,11 +27,13 @@ public final class Gpt2Model implements CausalLM {
     private final Gpt2Config config;
     private final Weights weights;
     private final List<String> linearModules;
+    private final java.util.Set<String> conv1dModules;
 
     public Gpt2Model(Gpt2Config config, Weights weights) {
         this.config = config;
         this.weights = weights;
         this.linearModules = Gpt2Architecture.linearModules(config);
+        this.conv1dModules = Gpt2Architecture.conv1dModules(config);
     }
 
     public Gpt2Config config() {
@@ -91,7 +92,7 @@ public final class Gpt2Model implements CausalLM {
 
     @Override
     public java.util.Set<String> conv1dModules() {
-        return Gpt2Architecture.conv1dModules(config);
+        return conv1dModules;
     }
 
     @Override
@@ -106,8 +107,7 @@ public final class Gpt2Model implements CausalLM {
                     + config.nPositions());
         }
         NDManager m = ctx.manager();
-        NDArray positions = positionIds != null ? positionIds
-                : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
+        NDArray positions = positionIds != null ? positionIds : CausalMask.positions(m, batch, past, len);
         NDArray bias = CausalMask.additive(m, attentionMask, batch, len, keys, past);
         NDArray h = Ops.embedding(inputIds, weights.get("transformer.wte.weight"))
                 .add(Ops.embedding(positions, weights.get("transformer.wpe.weight")));

@@ -61,17 +61,9 @@ public final class CausalInitializer {
      */
     public static ObjectNode initialize(Path out, ObjectNode config, ModelInitializer.TokenizerSource tokenizer,
                                         long seed, DType dtype, long maxShardBytes, boolean force) {
-        ObjectNode tokenizerJson;
-        int tokenizerVocab;
-        if (tokenizer.tokenizerJson() != null) {
-            tokenizerJson = Json.readObject(tokenizer.tokenizerJson());
-            tokenizerVocab = ModelInitializer.vocabSize(tokenizerJson, tokenizer.tokenizerJson());
-        } else {
-            List<String> vocab = WordLevelTokenizer.vocabulary(ModelInitializer.corpusTexts(tokenizer.corpus()),
-                    tokenizer.maxVocab());
-            tokenizerJson = WordLevelTokenizer.tokenizerJson(vocab);
-            tokenizerVocab = vocab.size();
-        }
+        ModelInitializer.BuiltTokenizer built = tokenizer.make();
+        ObjectNode tokenizerJson = built.json();
+        int tokenizerVocab = built.vocabSize();
         ObjectNode c = config.deepCopy();
         c.put("vocab_size", Math.max(c.path("vocab_size").asInt(0), tokenizerVocab));
         c.put("pad_token_id", 0).put("bos_token_id", 1).put("eos_token_id", 1);

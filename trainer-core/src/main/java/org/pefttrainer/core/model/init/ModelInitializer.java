@@ -40,7 +40,20 @@ public final class ModelInitializer {
         public static TokenizerSource build(List<Path> corpus, int maxVocab) {
             return new TokenizerSource(null, corpus, maxVocab);
         }
+
+        /** The tokenizer.json to write: the copied file, or a word-level one built from the corpus. */
+        BuiltTokenizer make() {
+            if (tokenizerJson != null) {
+                ObjectNode json = Json.readObject(tokenizerJson);
+                return new BuiltTokenizer(json, vocabSize(json, tokenizerJson));
+            }
+            List<String> vocab = WordLevelTokenizer.vocabulary(corpusTexts(corpus), maxVocab);
+            return new BuiltTokenizer(WordLevelTokenizer.tokenizerJson(vocab), vocab.size());
+        }
     }
+
+    /** A tokenizer.json and the number of ids it can produce. */
+    record BuiltTokenizer(ObjectNode json, int vocabSize) {}
 
     public static T5Config preset(String size, int vocabSize) {
         switch (size.toLowerCase(Locale.ROOT)) {
@@ -67,16 +80,9 @@ public final class ModelInitializer {
      */
     public static T5Config initialize(Path out, String size, T5Config config, TokenizerSource tokenizer, long seed,
             DType dtype, long maxShardBytes, boolean force) {
-        ObjectNode tokenizerJson;
-        int tokenizerVocab;
-        if (tokenizer.tokenizerJson() != null) {
-            tokenizerJson = Json.readObject(tokenizer.tokenizerJson());
-            tokenizerVocab = vocabSize(tokenizerJson, tokenizer.tokenizerJson());
-        } else {
-            List<String> vocab = WordLevelTokenizer.vocabulary(corpusTexts(tokenizer.corpus()), tokenizer.maxVocab());
-            tokenizerJson = WordLevelTokenizer.tokenizerJson(vocab);
-            tokenizerVocab = vocab.size();
-        }
+        BuiltTokenizer built = tokenizer.make();
+        ObjectNode tokenizerJson = built.json();
+        int tokenizerVocab = built.vocabSize();
         T5Config c = config != null ? config : preset(size, tokenizerVocab);
         if (c.vocabSize() < tokenizerVocab) {
             throw new UserException("vocab_size " + c.vocabSize() + " of the model config is smaller than the "

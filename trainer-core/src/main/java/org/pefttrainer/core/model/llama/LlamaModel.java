@@ -112,8 +112,7 @@ public final class LlamaModel implements CausalLM {
                     + " sliding window of " + config.slidingWindow() + " (sliding-window attention is not supported)");
         }
         NDManager m = ctx.manager();
-        NDArray positions = positionIds != null ? positionIds
-                : m.arange(past, past + len).toType(DataType.INT64, false).expandDims(0).repeat(0, batch);
+        NDArray positions = positionIds != null ? positionIds : CausalMask.positions(m, batch, past, len);
         NDArray[] cosSin = rotary(m, positions, keys);
         int groups = config.numHeads() / config.numKeyValueHeads();
         // rows of the grouped query layout are (group, position): the mask repeats once per group
