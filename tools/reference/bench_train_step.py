@@ -8,7 +8,8 @@ Builds the model from config.json with random weights (fp32), then runs warm-up 
 forward + backward + AdamW on random token ids (every source and target position is real: no padding).
 --mode lora: LoRA r=8 on q and v (alpha 32, dropout 0.05), only the adapter trains; for a decoder-only config
 (llama, qwen2, gpt2: LlamaForCausalLM / GPT2LMHeadModel) PEFT's default targets (q_proj, v_proj; c_attn), and one
-sequence of src + tgt tokens whose every next token is a label.
+sequence of src + tgt tokens; the labels are the tgt tokens (the src part -100, as training masks the prompt), or
+with --labels all every next token.
 --mode full: every weight trains.
 Prints one JSON line: tokens/s where tokens = batch x (src + tgt) per step, over the timed steps only, and the
 process's peak resident set size.
@@ -31,6 +32,15 @@ from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausa
 from peft import LoraConfig, TaskType, get_peft_model
 
 
+def peak_rss_mib():
+    # VmHWM is this process image's own peak; ru_maxrss would also count the parent's RSS at fork (the JVM)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", required=True, help="a T5 config.json")
@@ -43,6 +53,9 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--labels", choices=["target", "all"], default="target",
+                    help="decoder-only: labels on the tgt tokens only, the src part -100 as training masks the "
+                         "prompt (target, default), or on every next token (all)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -71,6 +84,8 @@ def main():
     if causal:
         input_ids = torch.randint(2, config.vocab_size, (args.batch, args.src + args.tgt), generator=g)
         labels = input_ids.clone()
+        if args.labels == "target":
+            labels[:, :args.src] = -100
     else:
         input_ids = torch.randint(2, config.vocab_size, (args.batch, args.src), generator=g)
         labels = torch.randint(2, config.vocab_size, (args.batch, args.tgt), generator=g)
@@ -93,13 +108,13 @@ def main():
     print(json.dumps({
         "mode": args.mode,
         "config": args.config,
-        "batch": args.batch, "src": args.src, "tgt": args.tgt,
+        "batch": args.batch, "src": args.src, "tgt": args.tgt, "labels": args.labels if causal else "target",
         "warmup_steps": args.warmup, "timed_steps": args.steps,
         "threads": args.threads,
         "tokens_per_step": tokens_per_step,
         "seconds_per_step": elapsed / args.steps,
         "tokens_per_s": tokens_per_step * args.steps / elapsed,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_rss_mib(),
         "trainable_params": sum(p.numel() for p in params),
         "total_params": sum(p.numel() for p in model.parameters()),
         "last_loss": losses[-1],

@@ -7,9 +7,11 @@
 ADAPTER_DIR  adapter_config.json + adapter_model.safetensors (LoRA or prompt tuning), loaded with
              PeftModel.from_pretrained on top of BASE_DIR (its base_model_name_or_path is not used).
 BASE_DIR     a Hugging Face model folder (config.json + model.safetensors or shards); weights upcast to float32.
+             An encoder-decoder loads with AutoModelForSeq2SeqLM, a decoder-only model with AutoModelForCausalLM.
 INPUTS.json  {"input_ids": [[...]], "attention_mask": [[...]], "labels": [[...]] (-100 = ignored)} as in
-             trainer-parity's reference/inputs/*.json; or "decoder_input_ids" instead of "labels".
-OUR_LOGITS   a safetensors file holding our logits [batch, target length, vocab] under --key.
+             trainer-parity's reference/inputs/*.json; or "decoder_input_ids" instead of "labels" (seq2seq).
+OUR_LOGITS   a safetensors file holding our logits under --key: [batch, target length, vocab] (seq2seq), or
+             [batch, virtual tokens + length, vocab] (decoder-only; no virtual tokens without prompt tuning).
 
 Prints one JSON line (max absolute and relative difference, PEFT's loss) and exits 1 when the maximum absolute
 difference exceeds --atol, 0 otherwise.
@@ -27,7 +29,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForSeq2SeqLM
+from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
 from peft import PeftModel
 import transformers
 
@@ -45,7 +47,9 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    base = AutoModelForSeq2SeqLM.from_pretrained(args.base_dir, torch_dtype=torch.float32)
+    causal = not AutoConfig.from_pretrained(args.base_dir).is_encoder_decoder
+    auto = AutoModelForCausalLM if causal else AutoModelForSeq2SeqLM
+    base = auto.from_pretrained(args.base_dir, torch_dtype=torch.float32)
     model = PeftModel.from_pretrained(base, args.adapter_dir).eval()
 
     with open(args.inputs_json, encoding="utf-8") as f:
@@ -57,7 +61,7 @@ def main():
         kwargs["labels"] = torch.tensor(inputs["labels"])
     elif "decoder_input_ids" in inputs:
         kwargs["decoder_input_ids"] = torch.tensor(inputs["decoder_input_ids"])
-    else:
+    elif not causal:
         sys.exit(f"{args.inputs_json}: needs labels or decoder_input_ids")
 
     with torch.no_grad():
@@ -75,6 +79,7 @@ def main():
     report = {
         "adapter": args.adapter_dir,
         "peft_type": model.active_peft_config.peft_type.value,
+        "peft_class": type(model).__name__,
         "shape": list(ref.shape),
         "max_abs_diff": diff.max().item(),
         "max_rel_diff": rel.max().item(),

@@ -13,12 +13,17 @@ weights, fixed seed), inputs.json (input_ids, attention_mask, position_ids) and 
                    fan_in_fan_out) with random B, the logits of base + adapter (expected_logits.safetensors) and
                    the tensors merge_and_unload() changed (merged_changed.safetensors), and the loss and LoRA
                    gradients of a causal-LM loss with masked prompt labels (grads.safetensors, labels.json)
+  */peft-prompt    (llama-gqa, gpt2) a CAUSAL_LM prompt-tuning adapter PEFT made and saved (4 virtual tokens,
+                   RANDOM init), PEFT's logits, loss and prompt gradient of a right-padded batch (expected.safetensors,
+                   inputs.json with the labels), and a greedy loop of PEFT forward passes per prompt (inputs.json)
   gpt2-hub         the same model saved as the hub's gpt2 checkpoint is: no "transformer." prefix, no lm_head
   qwen2            the reference has no Qwen2 class: a Llama whose q/k/v projections get random biases (Qwen2's
                    maths), saved under model_type qwen2 with Qwen2's config keys
 Each batch has two rows; the second is left-padded, with position_ids from the attention mask as generate() makes
 them (cumsum - 1, 1 on padding). llama-gqa, qwen2 and gpt2 also get generate.json: greedy generate() of the same
-left-padded batch (8 new tokens; and with no_repeat_ngram_size 2), the sequences with their prompts.
+left-padded batch (8 new tokens; and with no_repeat_ngram_size 2), the sequences with their prompts, and beam
+search of it in four settings (num_beams, num_return_sequences, length_penalty, early_stopping, an EOS that is hit),
+batched and for each prompt alone.
 Deterministic: torch.manual_seed per case, one thread.
 """
 import json
@@ -108,9 +113,39 @@ def write_generate(model, d, ids, mask, eos):
             seq = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=8, do_sample=False, num_beams=1,
                                  pad_token_id=0, eos_token_id=eos, **extra)
         out[key] = seq.tolist()
+    # beam search of the same batch, each case with its settings: the returned sequences (num_return_sequences per
+    # row, best first) and their scores. "eos_early" stops at a token greedy search emits early in row 0, so the
+    # EOS paths of the beam scorer are taken.
+    eos_early = int(out["greedy"][0][ids.shape[1] + 2])
+    beams = {}
+    for key, settings in (
+            ("beam3", dict(num_beams=3, num_return_sequences=2)),
+            ("beam4_nr2_es", dict(num_beams=4, num_return_sequences=1, no_repeat_ngram_size=2, early_stopping=True,
+                                  length_penalty=0.6)),
+            ("beam3_eos_early", dict(num_beams=3, num_return_sequences=3, eos_token_id=eos_early)),
+            ("beam2_eos_early_never", dict(num_beams=2, num_return_sequences=2, eos_token_id=eos_early,
+                                           early_stopping="never", length_penalty=1.5))):
+        kw = dict(max_new_tokens=8, do_sample=False, pad_token_id=0, eos_token_id=eos)
+        kw.update(settings)
+        with torch.no_grad():
+            res = model.generate(input_ids=ids, attention_mask=mask, return_dict_in_generate=True, output_scores=True,
+                                 **kw)
+        # each prompt alone, without padding: transformers 4.33 counts a row's left padding in the length that
+        # scores its hypotheses, so only these are independent of the batch
+        alone, alone_scores = [], []
+        for r in range(ids.shape[0]):
+            keep = mask[r] == 1
+            with torch.no_grad():
+                one = model.generate(input_ids=ids[r:r + 1, keep], attention_mask=mask[r:r + 1, keep],
+                                     return_dict_in_generate=True, output_scores=True, **kw)
+            alone += [seq[int(keep.sum()):].tolist() for seq in one.sequences]
+            alone_scores += one.sequences_scores.tolist()
+        beams[key] = {"settings": settings, "sequences": res.sequences.tolist(),
+                      "scores": res.sequences_scores.tolist(), "alone_continuations": alone,
+                      "alone_scores": alone_scores}
     with open(os.path.join(d, "generate.json"), "w") as f:
         json.dump({"prompt_width": ids.shape[1], "max_new_tokens": 8, "eos_token_id": eos, "pad_token_id": 0,
-                   "cases": out}, f)
+                   "cases": out, "beam": beams}, f)
 
 
 def gpt2_case(name, seed, hub_names):
@@ -193,6 +228,58 @@ def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
     print(base_name, out_name, float(logits.abs().max()))
 
 
+def prompt_case(base_name, model_cls, out_name, seed):
+    """PEFT prompt tuning (CAUSAL_LM, RANDOM init, 4 virtual tokens) on a saved base: the adapter as PEFT saves it;
+    PEFT's logits, loss (labels -100 over the first 5 tokens and the padding) and prompt gradient for a right-padded
+    batch (as training pads); and a greedy loop of PEFT forward passes per prompt, alone and unpadded (PEFT 0.13.2's
+    generate for causal prompt tuning needs a newer transformers)."""
+    from peft import PromptTuningConfig, get_peft_model
+    d = os.path.join(OUT, base_name)
+    model = model_cls.from_pretrained(d).eval()
+    torch.manual_seed(seed)
+    cfg = PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=4, prompt_tuning_init="RANDOM")
+    peft_model = get_peft_model(model, cfg)
+    with torch.no_grad():
+        peft_model.prompt_encoder["default"].embedding.weight.mul_(0.5)
+    a = os.path.join(d, out_name)
+    peft_model.save_pretrained(a)
+    with open(os.path.join(a, "adapter_config.json")) as f:
+        ac = json.load(f)
+    ac["base_model_name_or_path"] = base_name
+    with open(os.path.join(a, "adapter_config.json"), "w") as f:
+        json.dump(ac, f, indent=2, sort_keys=True)
+    os.remove(os.path.join(a, "README.md"))
+    g = torch.Generator().manual_seed(9)
+    ids = torch.randint(3, 64, (2, 12), generator=g)
+    mask = torch.ones(2, 12, dtype=torch.long)
+    ids[1, 9:] = 0
+    mask[1, 9:] = 0
+    labels = ids.clone()
+    labels[:, :5] = -100
+    labels[mask == 0] = -100
+    peft_model.train()
+    for p in peft_model.parameters():
+        p.grad = None
+    out = peft_model(input_ids=ids, attention_mask=mask, labels=labels)
+    out.loss.backward()
+    grad = peft_model.prompt_encoder["default"].embedding.weight.grad
+    save_file({"logits": out.logits.detach().contiguous(), "loss": out.loss.detach().reshape(1),
+               "prompt_embeddings_grad": grad.contiguous()}, os.path.join(a, "expected.safetensors"))
+    peft_model.eval()
+    greedy = []
+    for r, length in ((0, 12), (1, 9)):
+        seq = ids[r:r + 1, :length]
+        with torch.no_grad():
+            for _ in range(6):
+                logits = peft_model(input_ids=seq, attention_mask=torch.ones_like(seq)).logits
+                seq = torch.cat([seq, logits[:, -1:].argmax(-1)], dim=1)
+        greedy.append(seq[0].tolist())
+    with open(os.path.join(a, "inputs.json"), "w") as f:
+        json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(), "labels": labels.tolist(),
+                   "greedy_new_tokens": 6, "greedy": greedy}, f)
+    print(base_name, out_name, tuple(out.logits.shape), float(out.loss))
+
+
 def main():
     case("llama-gqa", 1, tie_word_embeddings=False)
     case("llama-tied-linear", 2, tie_word_embeddings=True, rope_scaling={"type": "linear", "factor": 2.0})
@@ -202,6 +289,8 @@ def main():
     gpt2_case("gpt2-hub", 5, hub_names=True)
     lora_case("llama-gqa", LlamaForCausalLM, ["q_proj", "v_proj"], "peft-lora", 11)
     lora_case("gpt2", GPT2LMHeadModel, ["c_attn"], "peft-lora", 12, fan_in_fan_out=True)
+    prompt_case("llama-gqa", LlamaForCausalLM, "peft-prompt", 13)
+    prompt_case("gpt2", GPT2LMHeadModel, "peft-prompt", 14)
 
 
 if __name__ == "__main__":

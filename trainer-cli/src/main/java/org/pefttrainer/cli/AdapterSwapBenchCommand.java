@@ -14,8 +14,9 @@ import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.t5.T5Loader;
-import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.registry.AdapterBatch;
 import org.pefttrainer.peft.registry.AdapterRegistry;
 import picocli.CommandLine;
@@ -41,7 +42,8 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--targets", defaultValue = "q,v", description = "LoRA targets (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--targets", defaultValue = "default", description = "LoRA targets: names, all-linear, or"
+            + " default (PEFT's for the architecture: q,v; q_proj,v_proj; c_attn) (default: ${DEFAULT-VALUE}).")
     String targets;
 
     @Option(names = "--calls", defaultValue = "20000", description = "Activations timed (default: ${DEFAULT-VALUE}).")
@@ -56,7 +58,7 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
         Path work = BenchAdapters.tempDir("peft-bench-swap");
         try (NDManager root = NDManager.newBaseManager()) {
             long t0 = System.nanoTime();
-            T5Model base = T5Loader.load(HfModelFolder.open(model), root.newSubManager(), null);
+            LanguageModel base = Architectures.load(HfModelFolder.open(model), root.newSubManager());
             double baseLoad = (System.nanoTime() - t0) / 1e9;
             ModelLayout layout = ModelLayout.of(base);
             List<Path> dirs = new ArrayList<>();
@@ -131,13 +133,13 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
 
     /** One timed teacher-forced forward of a fixed batch-1 input. */
     private static final class Forward {
-        private final T5Model base;
+        private final LanguageModel base;
         private final NDManager root;
         private final long[] ids = new long[32];
         private final long[] mask = new long[32];
         private final long[] dec;
 
-        Forward(T5Model base, NDManager root) {
+        Forward(LanguageModel base, NDManager root) {
             this.base = base;
             this.root = root;
             Random rnd = new Random(1);
@@ -158,8 +160,8 @@ public final class AdapterSwapBenchCommand implements Callable<Integer> {
                     if (b != null) {
                         ctx = b.attach(ctx);
                     }
-                    base.forward(ctx, m.create(ids, new Shape(1, 32)), m.create(mask, new Shape(1, 32)),
-                            m.create(dec, new Shape(1, 8))).toFloatArray();
+                    TaskForward.logits(base, ctx, m.create(ids, new Shape(1, 32)), m.create(mask,
+                            new Shape(1, 32)), m.create(dec, new Shape(1, 8))).toFloatArray();
                 } finally {
                     if (b != null) {
                         b.close();

@@ -23,22 +23,33 @@ import org.pefttrainer.peft.lora.TargetModules;
 final class BenchAdapters {
     private BenchAdapters() {}
 
+    /**
+     * A random adapter (A and B) on {@code targets}: module names, "all-linear", or "default" (PEFT's default for
+     * the architecture: q, v; q_proj, v_proj; c_attn). Conv1D modules (GPT-2) get fan_in_fan_out as PEFT sets it.
+     */
     static Path lora(Path dir, ModelLayout layout, int r, List<String> targets, long seed) {
-        TargetModules t = targets.size() == 1 && targets.get(0).equals("all-linear") ? TargetModules.allLinear()
-                : TargetModules.names(targets);
-        LoraConfig config = LoraConfig.builder().r(r).loraAlpha(2.0 * r).targetModules(t).initLoraWeights(LoraInit.NONE)
-                .build();
+        TargetModules t = targets(targets);
         List<String> modules = LoraTargets.select(t, layout, "bench");
+        LoraConfig config = LoraConfig.builder().r(r).loraAlpha(2.0 * r).targetModules(t).initLoraWeights(LoraInit.NONE)
+                .fanInFanOut(modules.stream().anyMatch(layout::isConv1d)).build();
         Map<String, LoraWeights.Matrices> m = new LinkedHashMap<>();
         for (String module : modules) {
-            long[] w = layout.shape(module + ".weight");
+            long[] w = layout.outIn(module);
             float[][] ab = LoraInitializer.initialise(LoraInit.NONE, module, r, (int) w[1], (int) w[0], seed);
             m.put(module, new LoraWeights.Matrices(r, (int) w[1], (int) w[0], ab[0], ab[1]));
         }
         LoraConfig resolved = config.withTargetModules(LoraTargets.resolve(t, layout.architecture(),
-                layout.linearModules(), "bench"));
+                layout.linearModules(), "bench")).withTaskType(layout.taskType());
         new LoraWeights("bench", resolved, m).save(dir);
         return dir;
+    }
+
+    static TargetModules targets(List<String> targets) {
+        if (targets.size() == 1 && targets.get(0).equals("default")) {
+            return null;
+        }
+        return targets.size() == 1 && targets.get(0).equals("all-linear") ? TargetModules.allLinear()
+                : TargetModules.names(targets);
     }
 
     static Path tempDir(String prefix) {

@@ -11,13 +11,13 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.generate.GenerationConfig;
-import org.pefttrainer.core.generate.Generator;
+import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.t5.T5Loader;
-import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.registry.AdapterBatch;
 import org.pefttrainer.peft.registry.AdapterRegistry;
 import picocli.CommandLine;
@@ -42,7 +42,8 @@ public final class MixedBatchBenchCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "4,8,8,16", description = "One LoRA adapter per rank (default: ${DEFAULT-VALUE}).")
     String ranks;
 
-    @Option(names = "--targets", defaultValue = "q,v", description = "LoRA targets (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--targets", defaultValue = "default", description = "LoRA targets: names, all-linear, or"
+            + " default (PEFT's for the architecture: q,v; q_proj,v_proj; c_attn) (default: ${DEFAULT-VALUE}).")
     String targets;
 
     @Option(names = "--src", defaultValue = "64", description = "Source tokens per row (default: ${DEFAULT-VALUE}).")
@@ -64,7 +65,7 @@ public final class MixedBatchBenchCommand implements Callable<Integer> {
         }
         Path work = BenchAdapters.tempDir("peft-bench-mixed");
         try (NDManager root = NDManager.newBaseManager()) {
-            T5Model base = T5Loader.load(HfModelFolder.open(model), root.newSubManager(), null);
+            LanguageModel base = Architectures.load(HfModelFolder.open(model), root.newSubManager());
             ModelLayout layout = ModelLayout.of(base);
             try (AdapterRegistry reg = new AdapterRegistry(base, root)) {
                 for (int i = 0; i < n; i++) {
@@ -79,12 +80,13 @@ public final class MixedBatchBenchCommand implements Callable<Integer> {
                     for (int k = 0; k < src - 1; k++) {
                         ids[k] = 3 + rnd.nextInt(Math.min(base.vocabSize(), 30000) - 3);
                     }
-                    ids[src - 1] = base.eosTokenId();
+                    ids[src - 1] = base instanceof org.pefttrainer.core.model.Seq2SeqLM ? base.eosTokenId()
+                            : 3 + rnd.nextInt(Math.min(base.vocabSize(), 30000) - 3);
                     inputs.add(ids);
                     rowAdapters.add("a" + (i % n));
                 }
                 GenerationConfig config = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true).build();
-                Generator gen = new Generator(base);
+                TextGenerator gen = TextGenerator.of(base);
                 long tokens = (long) rows * newTokens;
                 out.printf(Locale.ROOT, "bench mixed-batch: %s, %d rows x %d source tokens, %d new tokens each (greedy,"
                         + " EOS ignored), LoRA ranks %s on %s, %d row(s) per adapter; median of %d rounds after a warm-up%n",

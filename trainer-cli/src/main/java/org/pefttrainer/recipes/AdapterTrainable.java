@@ -3,7 +3,7 @@ package org.pefttrainer.recipes;
 import ai.djl.ndarray.NDArray;
 import java.nio.file.Path;
 import java.util.Map;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.peft.adapter.Adapter;
@@ -33,8 +33,8 @@ public final class AdapterTrainable implements Trainable {
     }
 
     @Override
-    public EncoderInputHook encoderInputHook() {
-        return adapter.encoderInputHook();
+    public InputEmbeddingHook inputEmbeddingHook() {
+        return adapter.inputEmbeddingHook();
     }
 
     @Override

@@ -5,7 +5,7 @@ import java.util.List;
 import org.pefttrainer.core.config.LoraConfig;
 import org.pefttrainer.core.config.PromptTuningConfig;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.lora.LoraInit;
 import org.pefttrainer.peft.lora.LoraModel;
 import org.pefttrainer.peft.lora.TargetModules;
@@ -48,7 +48,7 @@ final class Adapters {
         return LoraModel.create(base, config, seed, manager);
     }
 
-    static SoftPrompt newSoftPrompt(Seq2SeqLM base, PromptTuningConfig c, HfTokenizer tokenizer, String baseName,
+    static SoftPrompt newSoftPrompt(LanguageModel base, PromptTuningConfig c, HfTokenizer tokenizer, String baseName,
             long seed, NDManager manager) {
         var b = org.pefttrainer.peft.prompt.PromptTuningConfig.builder(c.numVirtualTokens())
                 .baseModelNameOrPath(baseName);

@@ -55,7 +55,7 @@ final class EpochEvaluation implements EpochEndListener {
 
     @Override
     public Map<String, Double> onEpochEnd(int epoch, int globalStep, Trainable trainable) {
-        EvalResult r = evaluator.evaluate(examples, session.root(), trainable.linearHook(), trainable.encoderInputHook(),
+        EvalResult r = evaluator.evaluate(examples, session.root(), trainable.linearHook(), trainable.inputEmbeddingHook(),
                 null);
         Path dir = runDir.resolve("eval").resolve("epoch-" + epoch);
         EvalOutput.write(dir, r, cfg.eval().useStemmer(), Json.MAPPER.createObjectNode()
@@ -74,7 +74,7 @@ final class EpochEvaluation implements EpochEndListener {
         r.estimates().forEach((k, e) -> line.append(' ').append(k).append(String.format(Locale.ROOT, " %.4f", e.value())));
         if (tokenized != null) {
             ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tokenized, collator,
-                    cfg.eval().batchSize(), session.root(), trainable.linearHook(), trainable.encoderInputHook());
+                    cfg.eval().batchSize(), session.root(), trainable.linearHook(), trainable.inputEmbeddingHook());
             var b = cfg.eval().bootstrap();
             Resampling.Estimate loss = Resampling.estimate(tokenized.size(), Resampling.ratio(vl.nllSums(), vl.tokens()),
                     new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed()));

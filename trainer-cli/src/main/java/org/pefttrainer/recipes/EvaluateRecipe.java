@@ -54,14 +54,14 @@ public final class EvaluateRecipe {
                             .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO)
                             .build()) {
                         r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
-                                adapter == null ? null : adapter.encoderInputHook(), bar::stepTo);
+                                adapter == null ? null : adapter.inputEmbeddingHook(), bar::stepTo);
                     }
                 } else {
                     ProgressLines lines = new ProgressLines("eval", " examples", System.err,
                             ProgressLines.intervalSeconds(), System::nanoTime);
                     lines.start(examples.size(), 0);
                     r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
-                            adapter == null ? null : adapter.encoderInputHook(), n -> lines.stepTo(n, null));
+                            adapter == null ? null : adapter.inputEmbeddingHook(), n -> lines.stepTo(n, null));
                     lines.finish();
                 }
                 ObjectNode about = Json.MAPPER.createObjectNode();
@@ -81,7 +81,7 @@ public final class EvaluateRecipe {
                     ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok,
                             TaskData.collator(session, cfg.data()), cfg.eval().batchSize(), session.root(),
                             adapter == null ? null : adapter.linearHook(),
-                            adapter == null ? null : adapter.encoderInputHook());
+                            adapter == null ? null : adapter.inputEmbeddingHook());
                     loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));
                     ObjectNode l = about.putObject("loss");
                     l.put("value", loss.value()).put("low", loss.low()).put("high", loss.high());

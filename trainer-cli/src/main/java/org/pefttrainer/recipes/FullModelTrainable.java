@@ -17,7 +17,7 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.LinearHook;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.pefttrainer.core.model.LanguageModel;
@@ -57,7 +57,7 @@ public final class FullModelTrainable implements Trainable {
     }
 
     @Override
-    public EncoderInputHook encoderInputHook() {
+    public InputEmbeddingHook inputEmbeddingHook() {
         return null;
     }
 

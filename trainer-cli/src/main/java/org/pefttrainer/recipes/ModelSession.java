@@ -14,7 +14,6 @@ import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.Architectures;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.core.model.init.ModelInitializer;
 import org.pefttrainer.core.model.t5.T5Loader;
 import org.slf4j.Logger;
@@ -102,15 +101,6 @@ public final class ModelSession implements AutoCloseable {
     /** The config.json of the loaded model, overrides applied (what a full fine-tuning result saves). */
     public com.fasterxml.jackson.databind.node.ObjectNode configJson() {
         return model instanceof org.pefttrainer.core.model.t5.T5Model t5 ? t5.config().toJson() : folder.config();
-    }
-
-    /** The model as an encoder-decoder, for the paths that exist only for one (a one-line error otherwise). */
-    public Seq2SeqLM seq2seq(String what) {
-        if (model instanceof Seq2SeqLM s) {
-            return s;
-        }
-        throw new UserException(folder.configFile() + ": " + what + " supports encoder-decoder models (T5 / FLAN-T5)"
-                + " so far, not the decoder-only " + model.architecture() + " (train and eval support it)");
     }
 
     /** Decoder-only families take neither config overrides nor a dropout override yet (they run without dropout). */

@@ -42,7 +42,7 @@ final class TrainableParts implements AutoCloseable {
                 return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
             }
             case PROMPT_TUNING: {
-                SoftPrompt prompt = Adapters.newSoftPrompt(session.seq2seq("prompt tuning"), cfg.peft().promptTuning(),
+                SoftPrompt prompt = Adapters.newSoftPrompt(session.model(), cfg.peft().promptTuning(),
                         session.tokenizer(), baseName, seed, session.root());
                 String what = "prompt tuning, " + cfg.peft().promptTuning().numVirtualTokens() + " virtual tokens ("
                         + cfg.peft().promptTuning().init().configName() + " init)";

@@ -127,6 +127,19 @@ class CliEndToEndTest {
                     "--out", dir.resolve("merged-" + arch).toString(), "--verify");
             assertEquals(0, mg.exit(), mg.err() + mg.out());
             assertTrue(mg.out().contains(": OK"), mg.out());
+            // prompt tuning: a CAUSAL_LM soft prompt of N rows, then beam search with it beside the LoRA adapter
+            Run pt = peft(trainArgs("causal-pt-" + arch, "model.path=" + out, "train.epochs=1",
+                    "peft.method=prompt_tuning", "peft.prompt_tuning.num_virtual_tokens=4", "peft.prompt_tuning.init=TEXT",
+                    "peft.prompt_tuning.init_text=\"summarize the dialogue\""));
+            assertEquals(0, pt.exit(), pt.err() + pt.out());
+            JsonNode pc = Json.read(dir.resolve("causal-pt-" + arch + "/adapter/adapter_config.json"));
+            assertEquals("CAUSAL_LM", pc.get("task_type").asText());
+            assertEquals(1, pc.get("num_transformer_submodules").asInt());
+            Run gb = peft("generate", "--model", out.toString(), "--adapter", "a=" + dir.resolve("causal-" + arch + "/adapter"),
+                    "--adapter", "p=" + dir.resolve("causal-pt-" + arch + "/adapter"), "--use", "p", "--input",
+                    "Summarize the following conversation. #Person1#: hello . Summary: ", "--strategy", "beam",
+                    "--num-beams", "3", "--max-new-tokens", "5");
+            assertEquals(0, gb.exit(), gb.err());
         }
     }
 

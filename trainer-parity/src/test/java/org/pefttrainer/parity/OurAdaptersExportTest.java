@@ -74,8 +74,8 @@ class OurAdaptersExportTest {
                     return adapter.linearHook();
                 }
 
-                public org.pefttrainer.core.model.EncoderInputHook encoderInputHook() {
-                    return adapter.encoderInputHook();
+                public org.pefttrainer.core.model.InputEmbeddingHook inputEmbeddingHook() {
+                    return adapter.inputEmbeddingHook();
                 }
 
                 public void saveTo(Path d) {
@@ -108,6 +108,136 @@ class OurAdaptersExportTest {
                     .write(OUT.resolve(name + "-logits.safetensors"));
             AtomicFiles.deleteRecursively(run);
         }
+    }
+
+    static final Path CAUSAL = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal");
+
+    @Test
+    void causalLoraTrainedByUsReloadsIdentically() throws Exception {
+        exportCausal("causal-llama-lora", "llama-gqa", (model, m) -> LoraModel.create(model, LoraConfig.builder().r(4)
+                .loraAlpha(8).loraDropout(0.0).useRslora(true).targetModules(TargetModules.names("q_proj", "v_proj",
+                        "down_proj")).baseModelNameOrPath("llama-gqa").build(), 7, m));
+    }
+
+    @Test
+    void gpt2LoraTrainedByUsReloadsIdentically() throws Exception {
+        exportCausal("causal-gpt2-lora", "gpt2", (model, m) -> LoraModel.create(model, LoraConfig.builder().r(4)
+                .loraAlpha(8).loraDropout(0.0).targetModules(TargetModules.names("c_attn", "c_proj"))
+                .baseModelNameOrPath("gpt2").build(), 7, m));
+    }
+
+    @Test
+    void causalPromptTrainedByUsReloadsIdentically() throws Exception {
+        exportCausal("causal-llama-prompt", "llama-gqa", (model, m) -> SoftPrompt.create(model,
+                PromptTuningConfig.builder(3).baseModelNameOrPath("llama-gqa").build(), 7, null, m));
+    }
+
+    private interface CausalFactory {
+        Adapter create(org.pefttrainer.core.model.CausalLM model, NDManager manager);
+    }
+
+    /**
+     * As {@link #export} for a decoder-only fixture base: 30 steps of our causal-LM training (labels -100 over the
+     * first 4 tokens) on an unpadded 2 × 10 batch, then the adapter, our logits (virtual-token positions included)
+     * and the batch (inputs.json, with labels as transformers takes them) under target/ours-for-peft/NAME.
+     */
+    private void exportCausal(String name, String base, CausalFactory factory) throws Exception {
+        Path dir = OUT.resolve(name);
+        AtomicFiles.deleteRecursively(dir);
+        Files.createDirectories(OUT);
+        int rows = 2;
+        int width = 10;
+        long[][] ids = new long[rows][width];
+        long[][] mask = new long[rows][width];
+        long[][] hfLabels = new long[rows][width];
+        long[][] shifted = new long[rows][width];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < width; t++) {
+                ids[r][t] = 3 + rnd.nextInt(61);
+                mask[r][t] = 1;
+            }
+            for (int t = 0; t < width; t++) {
+                hfLabels[r][t] = t < 4 ? -100 : ids[r][t];
+                shifted[r][t] = t + 1 < width && t + 1 >= 4 ? ids[r][t + 1] : -100;
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            var model = (org.pefttrainer.core.model.CausalLM) org.pefttrainer.core.model.Architectures.load(
+                    org.pefttrainer.core.io.hf.HfModelFolder.open(CAUSAL.resolve(base)), m.newSubManager());
+            Adapter adapter = factory.create(model, m);
+            Trainable trainable = new Trainable() {
+                public java.util.Map<String, NDArray> parameters() {
+                    return adapter.trainableParameters();
+                }
+
+                public org.pefttrainer.core.model.LinearHook linearHook() {
+                    return adapter.linearHook();
+                }
+
+                public org.pefttrainer.core.model.InputEmbeddingHook inputEmbeddingHook() {
+                    return adapter.inputEmbeddingHook();
+                }
+
+                public void saveTo(Path d) {
+                    adapter.save(d);
+                }
+
+                public String describe() {
+                    return name;
+                }
+            };
+            TrainBatch batch = new TrainBatch(ids, mask, null, shifted, List.of());
+            int steps = 30;
+            TrainerSettings s = new TrainerSettings(1, steps, 1, 1.0, 1e-2, 0.0, 0.9, 0.999, 1e-8,
+                    LrSchedule.Kind.CONSTANT, 0, 0, 1e-2, 1, 1000, false, 0, TrainerSettings.NonfinitePolicy.STOP, 0,
+                    null, 0);
+            Path run = Files.createTempDirectory("ours-for-peft");
+            Trainer.Result r = new Trainer(s, model, trainable, e -> Collections.nCopies(steps, batch), run, List.of(),
+                    TrainProgress.NONE, null).train(false);
+            assertEquals(Trainer.Outcome.COMPLETED, r.outcome());
+            adapter.save(dir);
+            float[] ours;
+            long[] shape;
+            try (NDManager sm = m.newSubManager()) {
+                NDArray out = model.forward(adapter.attach(ForwardContext.inference(sm)), matrix(sm, ids),
+                        matrix(sm, mask), null, null);
+                shape = out.getShape().getShape();
+                ours = out.toFloatArray();
+            }
+            try (Adapter reloaded = Adapter.load(dir, model, m); NDManager sm = m.newSubManager()) {
+                float[] again = model.forward(reloaded.attach(ForwardContext.inference(sm)), matrix(sm, ids),
+                        matrix(sm, mask), null, null).toFloatArray();
+                assertTrue(java.util.Arrays.equals(ours, again), "reloaded adapter changes the logits");
+            }
+            try (NDManager sm = m.newSubManager()) {
+                float[] plain = model.forward(ForwardContext.inference(sm), matrix(sm, ids), matrix(sm, mask), null,
+                        null).toFloatArray();
+                int offset = ours.length - plain.length; // a soft prompt's positions come first
+                double moved = 0;
+                for (int i = 0; i < plain.length; i++) {
+                    moved = Math.max(moved, Math.abs(plain[i] - ours[offset + i]));
+                }
+                assertTrue(moved > 1e-2, "training moved the adapter: " + moved);
+            }
+            new SafetensorsWriter().addFloats("logits", DType.F32, shape, () -> FloatBuffer.wrap(ours))
+                    .write(OUT.resolve(name + "-logits.safetensors"));
+            com.fasterxml.jackson.databind.node.ObjectNode json = org.pefttrainer.core.io.Json.MAPPER
+                    .createObjectNode();
+            json.set("input_ids", org.pefttrainer.core.io.Json.MAPPER.valueToTree(ids));
+            json.set("attention_mask", org.pefttrainer.core.io.Json.MAPPER.valueToTree(mask));
+            json.set("labels", org.pefttrainer.core.io.Json.MAPPER.valueToTree(hfLabels));
+            org.pefttrainer.core.io.Json.write(OUT.resolve(name + "-inputs.json"), json);
+            AtomicFiles.deleteRecursively(run);
+        }
+    }
+
+    private static NDArray matrix(NDManager m, long[][] rows) {
+        long[] flat = new long[rows.length * rows[0].length];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, flat, r * rows[0].length, rows[0].length);
+        }
+        return m.create(flat, new ai.djl.ndarray.types.Shape(rows.length, rows[0].length));
     }
 
     private static float[] logits(T5Model model, Adapter adapter, Inputs in, NDManager parent) {

@@ -15,6 +15,7 @@ import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.Architectures;
 import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.init.CausalInitializer;
 import org.pefttrainer.core.model.init.ModelInitializer;
 import org.pefttrainer.core.model.init.RandomT5Weights;
@@ -40,7 +41,7 @@ import org.pefttrainer.recipes.FullModelTrainable;
  *
  * For a decoder-only config the batch is one sequence of SRC + TGT tokens per row (see {@link #causal}).
  *
- * <p>Arguments: {@code CONFIG_JSON MODE(lora|full) BATCH SRC TGT WARMUP STEPS}.
+ * <p>Arguments: {@code CONFIG_JSON MODE(lora|full) BATCH SRC TGT WARMUP STEPS [LABELS(target|all)]}.
  */
 public final class TrainStepBench {
     private TrainStepBench() {}
@@ -54,7 +55,7 @@ public final class TrainStepBench {
         int warmup = Integer.parseInt(a[5]);
         int steps = Integer.parseInt(a[6]);
         if (!Json.read(configJson).path("model_type").asText("").equals("t5")) {
-            causal(configJson, mode, batch, src, tgt, warmup, steps);
+            causal(configJson, mode, batch, src, tgt, warmup, steps, a.length > 7 ? a[7] : "target");
             return;
         }
         T5Config c = T5Config.fromFile(configJson);
@@ -93,10 +94,11 @@ public final class TrainStepBench {
 
     /**
      * A decoder-only config (llama, qwen2, gpt2): random weights of its shape written as a model folder (as
-     * init-model does) and loaded; one sequence of src + tgt random tokens per row, every next token a label.
+     * init-model does) and loaded; one sequence of src + tgt random tokens per row; labels on the tgt tokens (as
+     * training masks the prompt) or, with "all", on every next token.
      */
-    static void causal(Path configJson, String mode, int batch, int src, int tgt, int warmup, int steps)
-            throws Exception {
+    static void causal(Path configJson, String mode, int batch, int src, int tgt, int warmup, int steps,
+                       String labelMode) throws Exception {
         Path dir = Files.createTempDirectory("bench-causal");
         try (NDManager root = NDManager.newBaseManager()) {
             Path corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
@@ -124,12 +126,26 @@ public final class TrainStepBench {
                     mask[b][i] = 1;
                 }
                 for (int i = 0; i < len; i++) {
-                    labels[b][i] = i + 1 < len ? ids[b][i + 1] : -100;
+                    // labels stored shifted: labels[i] is the token at i + 1; "target" masks the src part
+                    boolean labelled = i + 1 < len && (labelMode.equals("all") || i + 1 >= src);
+                    labels[b][i] = labelled ? ids[b][i + 1] : -100;
                 }
             }
             TrainBatch tb = new TrainBatch(ids, mask, null, labels, List.of());
-            System.out.println(Json.compact(measure(model, trainable, tb, mode, warmup, steps, (long) batch * len,
-                    rssModel).put("batch", batch).put("src", src).put("tgt", tgt)));
+            ObjectNode out = measure(model, trainable, tb, mode, warmup, steps, (long) batch * len, rssModel)
+                    .put("batch", batch).put("src", src).put("tgt", tgt).put("labels", labelMode);
+            int labelled = 0;
+            for (long[] row : labels) {
+                for (long l : row) {
+                    labelled += l >= 0 ? 1 : 0;
+                }
+            }
+            // where the time goes: the step's GEMMs alone (see MatmulShare)
+            double mm = MatmulShare.seconds(ModelLayout.of(model), model.numHiddenLayers(), batch, len,
+                    model.numAttentionHeads(), model.hiddenSize() / model.numAttentionHeads(), labelled,
+                    mode.equals("full"), root);
+            out.put("matmul_s_per_step", mm).put("matmul_share", mm / out.get("seconds_per_step").asDouble());
+            System.out.println(Json.compact(out));
         } finally {
             AtomicFiles.deleteRecursively(dir);
         }

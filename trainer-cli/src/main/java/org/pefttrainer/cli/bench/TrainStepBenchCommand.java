@@ -49,6 +49,11 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", description = "torch threads for both sides; 0 = all cores.") int threads;
 
+    @Option(names = "--labels", defaultValue = "target", description = "Decoder-only configs: labels on the tgt"
+            + " tokens only, the src part -100 as training masks the prompt (target), or on every next token (all)"
+            + " (default: ${DEFAULT-VALUE}).")
+    String labels;
+
     @Option(names = "--reference-hugetlb",
             description = "Also run the reference with glibc.malloc.hugetlb=1, the allocator setting ./peft uses.")
     boolean referenceHugetlb;
@@ -66,6 +71,9 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
             System.err.println("reference Python not found at " + referenceSite + " (run ../shared/reference-python/setup.sh):"
                     + " measuring peft-trainer only");
         }
+        if (!labels.equals("target") && !labels.equals("all")) {
+            throw new UserException("--labels " + labels + " is not valid (target or all)");
+        }
         Map<String, JsonNode[]> results = new LinkedHashMap<>();
         for (String mode : modes) {
             if (!mode.equals("lora") && !mode.equals("full")) {
@@ -79,7 +87,7 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
             if (reference) {
                 List<String> cmd = List.of(python, script.toString(), "--config", config.toString(), "--batch", "" + batch,
                         "--src", "" + src, "--tgt", "" + tgt, "--mode", mode, "--steps", "" + steps, "--warmup",
-                        "" + warmup, "--threads", "" + t);
+                        "" + warmup, "--threads", "" + t, "--labels", labels);
                 // The reference runs as a user would run it: without the allocator setting ./peft adds.
                 String userTunables = System.getenv().getOrDefault("PEFT_USER_GLIBC_TUNABLES", "");
                 System.err.printf("%s: transformers + PEFT ...%n", mode);
@@ -94,19 +102,22 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
             }
             results.put(mode, new JsonNode[] {ours, ref, refHuge});
         }
-        System.out.printf(Locale.ROOT, "%n%s, batch %d x (%d + %d) tokens, %d timed steps after %d warm-up, %d threads%n",
-                config, batch, src, tgt, steps, warmup, t);
-        System.out.printf(Locale.ROOT, "%-5s %14s %14s %7s %14s %14s %14s %18s%n", "mode", "ours tok/s", "ref tok/s", "ratio",
-                "ours s/step", "ours peak MiB", "ref peak MiB", "ref+hugetlb tok/s");
+        System.out.printf(Locale.ROOT, "%n%s, batch %d x (%d + %d) tokens, %d timed steps after %d warm-up, %d threads"
+                + "%s%n", config, batch, src, tgt, steps, warmup, t, Json.read(config).path("model_type").asText("")
+                .equals("t5") ? "" : ", labels " + labels);
+        System.out.printf(Locale.ROOT, "%-5s %14s %14s %7s %14s %14s %14s %18s %14s%n", "mode", "ours tok/s", "ref tok/s",
+                "ratio", "ours s/step", "ours peak MiB", "ref peak MiB", "ref+hugetlb tok/s", "ours matmul s");
         for (var e : results.entrySet()) {
             JsonNode o = e.getValue()[0];
             JsonNode r = e.getValue()[1];
-            System.out.printf(Locale.ROOT, "%-5s %14.1f %14s %7s %14.2f %14.0f %14s %18s%n", e.getKey(),
+            System.out.printf(Locale.ROOT, "%-5s %14.1f %14s %7s %14.2f %14.0f %14s %18s %14s%n", e.getKey(),
                     o.get("tokens_per_s").asDouble(), r == null ? "-" : String.format(Locale.ROOT, "%.1f", r.get("tokens_per_s").asDouble()),
                     r == null ? "-" : String.format(Locale.ROOT, "%.2fx", o.get("tokens_per_s").asDouble() / r.get("tokens_per_s").asDouble()),
                     o.get("seconds_per_step").asDouble(), o.get("peak_rss_mib").asDouble(),
                     r == null ? "-" : String.format(Locale.ROOT, "%.0f", r.get("peak_rss_mib").asDouble()),
-                    e.getValue()[2] == null ? "-" : String.format(Locale.ROOT, "%.1f", e.getValue()[2].get("tokens_per_s").asDouble()));
+                    e.getValue()[2] == null ? "-" : String.format(Locale.ROOT, "%.1f", e.getValue()[2].get("tokens_per_s").asDouble()),
+                    o.has("matmul_s_per_step") ? String.format(Locale.ROOT, "%.2f (%.0f%%)", o.get("matmul_s_per_step")
+                            .asDouble(), 100 * o.get("matmul_share").asDouble()) : "-");
         }
         return 0;
     }
@@ -122,11 +133,11 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TrainStepBench.class.getName());
-        cmd.addAll(List.of(config.toString(), mode, "" + batch, "" + src, "" + tgt, "" + warmup, "" + steps));
+        cmd.addAll(List.of(config.toString(), mode, "" + batch, "" + src, "" + tgt, "" + warmup, "" + steps, labels));
         return cmd;
     }
 
-    private static JsonNode run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+    static JsonNode run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -34,7 +34,12 @@ final class BeamHypotheses {
     }
 
     void add(long[] tokens, double sumLogprobs, boolean endsWithEos) {
-        double score = sumLogprobs / Math.pow(tokens.length, lengthPenalty);
+        add(tokens, tokens.length, sumLogprobs, endsWithEos);
+    }
+
+    /** As {@link #add(long[], double, boolean)}, scored with {@code length} instead of the token count. */
+    void add(long[] tokens, int length, double sumLogprobs, boolean endsWithEos) {
+        double score = sumLogprobs / Math.pow(length, lengthPenalty);
         if (beams.size() < numBeams || score > worstScore) {
             beams.add(new Hypothesis(score, tokens, endsWithEos));
             if (beams.size() > numBeams) {

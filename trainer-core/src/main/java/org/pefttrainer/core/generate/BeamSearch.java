@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * transformers 4.33 beam_search with BeamSearchScorer, step by step:
+ * transformers 4.33 beam_search with BeamSearchScorer, step by step. Lengths count the session's prefix: the decoder
+ * start token, or a decoder-only model's prompt. transformers 4.33 counts a prompt's left padding too, so a row's
+ * beams there depend on the widest prompt of its batch; here the padding is left out, which gives every row what
+ * transformers gives its prompt alone (tested), whatever it is batched with:
  * <ol>
  *   <li>scores = log_softmax(logits), then the no-repeat-n-gram ban (-inf) on those log-probabilities, plus each
  *   beam's running score (fp32, on the tensor side); running scores start at 0 for beam 0 and -1e9 for the others,
@@ -41,22 +44,24 @@ final class BeamSearch {
         int rows = session.rows();
         int inputs = rows / beams;
         int candidates = 2 * beams;
-        int maxLength = config.maxNewTokens() + 1;
+        int prefix = session.prefixLength();
+        int maxLength = prefix + config.maxNewTokens();
         int vocab = session.vocabSize();
 
-        long[][] tokens = new long[rows][maxLength];
+        long[][] tokens = session.startTokens(config.maxNewTokens());
         float[] beamScores = new float[rows];
         for (int r = 0; r < rows; r++) {
-            tokens[r][0] = ids.start();
             beamScores[r] = r % beams == 0 ? 0f : NOT_FIRST_BEAM;
         }
         BeamHypotheses[] hyps = new BeamHypotheses[inputs];
         boolean[] done = new boolean[inputs];
+        int[] padding = new int[inputs];
         for (int b = 0; b < inputs; b++) {
-            hyps[b] = new BeamHypotheses(beams, config.lengthPenalty(), config.earlyStopping(), maxLength);
+            padding[b] = session.padding(b);
+            hyps[b] = new BeamHypotheses(beams, config.lengthPenalty(), config.earlyStopping(), maxLength - padding[b]);
         }
 
-        int length = 1;
+        int length = prefix;
         while (true) {
             NDArray logits = session.step(tokens, length);
             NDArray logProbs = noRepeat.apply(logits.logSoftmax(1), tokens, length);
@@ -86,9 +91,10 @@ final class BeamSearch {
                     int c = b * candidates + rank;
                     long token = topIndex[c] % vocab;
                     int parent = b * beams + (int) (topIndex[c] / vocab);
-                    if (!config.ignoreEos() && token == ids.eos()) {
+                    if (!config.ignoreEos() && ids.isEos(token)) {
                         if (rank < beams) {
-                            hyps[b].add(Arrays.copyOf(tokens[parent], length), topScores[c], true);
+                            hyps[b].add(Arrays.copyOf(tokens[parent], length), length - padding[b], topScores[c],
+                                    true);
                         }
                     } else {
                         int r = b * beams + chosen++;
@@ -100,7 +106,7 @@ final class BeamSearch {
                 if (chosen < beams) {
                     throw new IllegalStateException("beam search: fewer than " + beams + " non-EOS candidates");
                 }
-                done[b] = hyps[b].isDone(topScores[b * candidates], length + 1);
+                done[b] = hyps[b].isDone(topScores[b * candidates], length + 1 - padding[b]);
             }
 
             long[][] next = new long[rows][];
@@ -122,15 +128,15 @@ final class BeamSearch {
             if (!done[b]) {
                 for (int j = 0; j < beams; j++) {
                     int r = b * beams + j;
-                    hyps[b].add(Arrays.copyOf(tokens[r], length), beamScores[r], false);
+                    hyps[b].add(Arrays.copyOf(tokens[r], length), length - padding[b], beamScores[r], false);
                 }
             }
             List<GeneratedSequence> seqs = new ArrayList<>();
             for (BeamHypotheses.Hypothesis h : hyps[b].best(config.numReturnSequences())) {
                 long[] t = h.tokens();
-                long[] gen = Arrays.copyOfRange(t, 1, t.length + (h.endsWithEos() ? 1 : 0));
+                long[] gen = Arrays.copyOfRange(t, prefix, t.length + (h.endsWithEos() ? 1 : 0));
                 if (h.endsWithEos()) {
-                    gen[gen.length - 1] = ids.eos();
+                    gen[gen.length - 1] = ids.firstEos();
                 }
                 seqs.add(new GeneratedSequence(gen, h.score()));
             }

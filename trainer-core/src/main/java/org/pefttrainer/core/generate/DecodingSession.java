@@ -1,191 +1,62 @@
 package org.pefttrainer.core.generate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import org.pefttrainer.core.model.DecoderCache;
-import org.pefttrainer.core.model.EncoderOutput;
-import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.model.Seq2SeqLM;
 
 /**
- * The model side of one generate call: the encoder run once (its output repeated for every beam or sample of an
- * input row), then one decoder step per call of {@link #step}, incrementally with the key/value cache or by
- * re-running the whole decoder.
- *
- * <p>Native memory is scoped so that nothing accumulates (every op's result belongs to the manager of its first
- * input): the session manager, a child of the caller's, holds the encoder output and the cache between steps; each
- * step runs in its own child manager, closed at the next step. Before a step, the arrays it reads first (encoder
- * output, cache) are moved into the step manager, so everything derived from them lands there too; after it, the
- * cache's new arrays move back to the session manager and the replaced ones die with the step.
+ * The model side of one generate call as the search strategies (greedy, beam, sampling) see it, whatever the task
+ * type: rows of tokens that each start with a prefix (the decoder start token of an encoder-decoder, the left-padded
+ * prompt of a decoder-only model), the next-token logits after a given length, and beam reordering.
  */
-final class DecodingSession implements AutoCloseable {
-    private final Seq2SeqLM model;
-    private final NDManager session;
-    private final ForwardContext ctx;
-    private final EncoderOutput encoder;
-    private final DecoderCache cache;
-    private final int rows;
-    private final int rowsPerInput;
-    private final StepObserver observer;
-    private NDManager step;
-    private int[] pendingParents;
+interface DecodingSession extends AutoCloseable {
+    /** Decoding rows: inputs × rowsPerInput, the rows of one input consecutive. */
+    int rows();
+
+    /** Beams, or independent samples, per input. */
+    int rowsPerInput();
+
+    int vocabSize();
+
+    /** A [rows][prefixLength + newTokens] buffer whose first prefixLength tokens are filled. */
+    long[][] startTokens(int newTokens);
+
+    /** Tokens each row starts with; what follows them is the generated continuation. */
+    int prefixLength();
 
     /**
-     * Encodes {@code inputIds} [B, S] with {@code attentionMask} [B, S] and repeats each encoded row
-     * {@code rowsPerInput} times (rows b·n … b·n+n-1 belong to input b, as transformers interleaves them).
+     * Padding among input {@code input}'s prefix tokens (a shorter prompt left-padded to the batch's widest): beam
+     * search leaves it out of the lengths it scores with, so a row's beams do not depend on its batch.
      */
-    DecodingSession(Seq2SeqLM model, ForwardContext caller, NDArray inputIds, NDArray attentionMask, int rowsPerInput,
-            boolean useCache, StepObserver observer) {
-        this.model = model;
-        this.rowsPerInput = rowsPerInput;
-        this.observer = observer;
-        int batch = (int) inputIds.getShape().get(0);
-        this.rows = batch * rowsPerInput;
-        this.session = caller.manager().newSubManager();
-        // Generation never trains: no dropout, whatever the caller's context says; adapters' hooks (and the caller's
-        // row repeat) stay in effect.
-        this.ctx = caller.withManager(session).withTraining(false);
-        try {
-            this.encoder = encode(inputIds, attentionMask);
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
-        this.cache = useCache ? model.newCache() : null;
-    }
-
-    private EncoderOutput encode(NDArray inputIds, NDArray attentionMask) {
-        try (NDManager scope = session.newSubManager()) {
-            // The caller's arrays visit the scope so that the encoder's intermediates land (and die) there.
-            inputIds.tempAttach(scope);
-            attentionMask.tempAttach(scope);
-            EncoderOutput out = model.encode(ctx.withManager(scope), inputIds, attentionMask);
-            long[] index = new long[rows];
-            for (int r = 0; r < rows; r++) {
-                index[r] = r / rowsPerInput;
-            }
-            NDArray rowIndex = scope.create(index);
-            // Copies (never the caller's own mask), kept in the session manager.
-            NDArray hidden = out.hidden().get(rowIndex);
-            NDArray mask = out.attentionMask().get(rowIndex);
-            hidden.attach(session);
-            mask.attach(session);
-            return new EncoderOutput(hidden, mask);
-        }
-    }
-
-    int rows() {
-        return rows;
-    }
-
-    int rowsPerInput() {
-        return rowsPerInput;
-    }
-
-    int vocabSize() {
-        return model.vocabSize();
+    default int padding(int input) {
+        return 0;
     }
 
     /**
-     * Next-token logits [rows, V] after {@code tokens[r][0..length)} (decoder start token included). With the cache
-     * only the last token of each row is fed (the earlier ones must be the ones fed before, up to
-     * {@link #reorder}); without it the whole prefix is. The result lives until the next step or close.
+     * Next-token logits [rows, V] after {@code tokens[r][0..length)}. The result lives until the next step or close.
      */
-    NDArray step(long[][] tokens, int length) {
-        if (step != null) {
-            step.close();
-        }
-        step = session.newSubManager();
-        encoder.hidden().tempAttach(step);
-        encoder.attentionMask().tempAttach(step);
-        NDArray ids;
-        if (cache != null) {
-            if (cache.length() != length - 1) {
-                throw new IllegalStateException("cache holds " + cache.length() + " positions, step needs "
-                        + (length - 1));
-            }
-            moveCache(step);
-            applyReorder();
-            long[] last = new long[rows];
-            for (int r = 0; r < rows; r++) {
-                last[r] = tokens[r][length - 1];
-            }
-            ids = step.create(last, new Shape(rows, 1));
-        } else {
-            pendingParents = null;
-            long[] all = new long[rows * length];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(tokens[r], 0, all, r * length, length);
-            }
-            ids = step.create(all, new Shape(rows, length));
-        }
-        // Decoder rows are input rows repeated rowsPerInput times: per-input-row hooks map row r to r / rowRepeat.
-        NDArray logits = model.decode(ctx.withManager(step).withRowRepeat(rowsPerInput), encoder, ids, cache);
-        if (cache != null) {
-            moveCache(session);
-        }
-        NDArray next = logits.get(":, -1, :");
-        if (observer != null) {
-            observer.onStep(length - 1, next);
-        }
-        return next;
-    }
+    NDArray step(long[][] tokens, int length);
 
     /** Row {@code i} continues the sequence of row {@code parents[i]} from the next step on (beam search). */
-    void reorder(int[] parents) {
-        boolean identity = true;
-        for (int i = 0; i < parents.length; i++) {
-            identity &= parents[i] == i;
-        }
-        pendingParents = identity ? null : parents.clone();
-    }
-
-    private void applyReorder() {
-        if (pendingParents == null) {
-            return;
-        }
-        long[] index = new long[rows];
-        // The cross-attention keys/values are the same for all rows of one input, so they need reordering only
-        // when a row takes a parent from another input.
-        boolean withinInput = true;
-        for (int r = 0; r < rows; r++) {
-            index[r] = pendingParents[r];
-            withinInput &= pendingParents[r] / rowsPerInput == r / rowsPerInput;
-        }
-        NDArray idx = step.create(index);
-        for (int l = 0; l < model.numDecoderLayers(); l++) {
-            if (cache.selfKey(l) != null) {
-                cache.setSelf(l, cache.selfKey(l).get(idx), cache.selfValue(l).get(idx));
-            }
-            if (!withinInput && cache.crossKey(l) != null) {
-                cache.setCross(l, cache.crossKey(l).get(idx), cache.crossValue(l).get(idx));
-            }
-        }
-        pendingParents = null;
-    }
-
-    private void moveCache(NDManager target) {
-        for (int l = 0; l < model.numDecoderLayers(); l++) {
-            attach(cache.selfKey(l), target);
-            attach(cache.selfValue(l), target);
-            attach(cache.crossKey(l), target);
-            attach(cache.crossValue(l), target);
-        }
-    }
-
-    private static void attach(NDArray a, NDManager target) {
-        if (a != null) {
-            a.attach(target);
-        }
-    }
+    void reorder(int[] parents);
 
     @Override
-    public void close() {
-        if (step != null) {
-            step.close();
-            step = null;
+    void close();
+
+    /** {@code parents} to apply before the next step, or null when every row keeps its own state. */
+    static int[] reordering(int[] parents) {
+        for (int i = 0; i < parents.length; i++) {
+            if (parents[i] != i) {
+                return parents.clone();
+            }
         }
-        session.close();
+        return null;
+    }
+
+    /** Runs the strategy the settings ask for over this session. */
+    default GenerationResult decode(GenerationConfig config, SpecialTokens ids) {
+        return new GenerationResult(switch (config.strategy()) {
+            case GREEDY -> new GreedySearch(config, ids).run(this);
+            case BEAM -> new BeamSearch(config, ids).run(this);
+            case SAMPLE -> new MultinomialSampling(config, ids).run(this);
+        });
     }
 }

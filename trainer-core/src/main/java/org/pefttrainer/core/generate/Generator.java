@@ -46,18 +46,9 @@ public final class Generator {
             return new GenerationResult(List.of());
         }
         SpecialTokens ids = SpecialTokens.of(model);
-        try (DecodingSession session = new DecodingSession(model, ctx, inputIds, attentionMask,
+        try (DecodingSession session = new Seq2SeqSession(model, ctx, inputIds, attentionMask,
                 config.rowsPerInput(), config.useCache(), observer)) {
-            switch (config.strategy()) {
-                case GREEDY:
-                    return new GenerationResult(new GreedySearch(config, ids).run(session));
-                case BEAM:
-                    return new GenerationResult(new BeamSearch(config, ids).run(session));
-                case SAMPLE:
-                    return new GenerationResult(new MultinomialSampling(config, ids).run(session));
-                default:
-                    throw new IllegalStateException();
-            }
+            return session.decode(config, ids);
         }
     }
 

@@ -21,20 +21,19 @@ final class GreedySearch {
 
     List<List<GeneratedSequence>> run(DecodingSession session) {
         int rows = session.rows();
-        long[][] tokens = new long[rows][config.maxNewTokens() + 1];
-        for (long[] t : tokens) {
-            t[0] = ids.start();
-        }
+        long[][] tokens = session.startTokens(config.maxNewTokens());
+        int prefix = session.prefixLength();
+        int maxLength = prefix + config.maxNewTokens();
         boolean[] finished = new boolean[rows];
-        int length = 1;
+        int length = prefix;
         int unfinished = rows;
-        while (length <= config.maxNewTokens() && unfinished > 0) {
+        while (length < maxLength && unfinished > 0) {
             NDArray scores = noRepeat.apply(session.step(tokens, length), tokens, length);
             long[] next = scores.argMax(1).toLongArray();
             for (int r = 0; r < rows; r++) {
                 long token = finished[r] ? ids.pad() : next[r];
                 tokens[r][length] = token;
-                if (!finished[r] && !config.ignoreEos() && token == ids.eos()) {
+                if (!finished[r] && !config.ignoreEos() && ids.isEos(token)) {
                     finished[r] = true;
                     unfinished--;
                 }
@@ -43,7 +42,7 @@ final class GreedySearch {
         }
         List<List<GeneratedSequence>> out = new ArrayList<>(rows);
         for (int r = 0; r < rows; r++) {
-            out.add(List.of(new GeneratedSequence(ids.generated(tokens[r], length, config.ignoreEos()), Double.NaN)));
+            out.add(List.of(new GeneratedSequence(ids.generated(tokens[r], prefix, length, config.ignoreEos()), Double.NaN)));
         }
         return out;
     }

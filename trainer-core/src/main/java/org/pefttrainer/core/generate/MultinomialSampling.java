@@ -33,16 +33,17 @@ final class MultinomialSampling {
         int vocab = session.vocabSize();
         SplittableRandom root = new SplittableRandom(config.seed());
         SplittableRandom[] random = new SplittableRandom[rows];
-        long[][] tokens = new long[rows][config.maxNewTokens() + 1];
+        long[][] tokens = session.startTokens(config.maxNewTokens());
+        int prefix = session.prefixLength();
+        int maxLength = prefix + config.maxNewTokens();
         for (int r = 0; r < rows; r++) {
-            tokens[r][0] = ids.start();
             random[r] = root.split();
         }
         boolean[] finished = new boolean[rows];
         int unfinished = rows;
-        int length = 1;
+        int length = prefix;
         float[] row = new float[vocab];
-        while (length <= config.maxNewTokens() && unfinished > 0) {
+        while (length < maxLength && unfinished > 0) {
             NDArray logits = session.step(tokens, length);
             float[] all = logits.toFloatArray();
             for (int r = 0; r < rows; r++) {
@@ -52,7 +53,7 @@ final class MultinomialSampling {
                     noRepeat.apply(row, tokens[r], length);
                     warpers.apply(row);
                     token = draw(SamplingWarpers.probabilities(row), random[r].nextDouble());
-                    if (!config.ignoreEos() && token == ids.eos()) {
+                    if (!config.ignoreEos() && ids.isEos(token)) {
                         finished[r] = true;
                         unfinished--;
                     }
@@ -67,7 +68,7 @@ final class MultinomialSampling {
             List<GeneratedSequence> seqs = new ArrayList<>(perInput);
             for (int j = 0; j < perInput; j++) {
                 long[] t = tokens[b * perInput + j];
-                seqs.add(new GeneratedSequence(ids.generated(t, length, config.ignoreEos()), Double.NaN));
+                seqs.add(new GeneratedSequence(ids.generated(t, prefix, length, config.ignoreEos()), Double.NaN));
             }
             out.add(seqs);
         }

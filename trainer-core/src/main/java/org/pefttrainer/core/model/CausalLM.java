@@ -16,6 +16,11 @@ public interface CausalLM extends LanguageModel {
 
     int numLayers();
 
+    @Override
+    default int numHiddenLayers() {
+        return numLayers();
+    }
+
     int bosTokenId();
 
     int eosTokenId();
@@ -39,8 +44,20 @@ public interface CausalLM extends LanguageModel {
      * cached positions too; {@code positionIds} [B, T] (null: past .. past+T-1). With a cache the new keys and
      * values are appended to it.
      */
-    NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
-                    DecoderCache cache);
+    default NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                            DecoderCache cache) {
+        return logits(ctx, hiddenStates(ctx, inputIds, attentionMask, positionIds, cache));
+    }
+
+    /** The final hidden states [B, T, d] (after the last norm) of {@link #forward}'s arguments. */
+    NDArray hiddenStates(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                         DecoderCache cache);
+
+    /**
+     * The output projection (lm_head, through the hook) of hidden states of any leading shape [..., d]: the loss
+     * projects only the positions that have a label.
+     */
+    NDArray logits(ForwardContext ctx, NDArray hidden);
 
     default DecoderCache newCache() {
         return new DecoderCache(numLayers());

@@ -3,8 +3,10 @@ package org.pefttrainer.core.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Key/value cache of an encoder-decoder for incremental decoding: per decoder layer the self-attention keys and
- * values of the tokens decoded so far, and the cross-attention keys and values of the encoder output (computed once).
+ * Key/value cache for incremental decoding: per decoder layer the self-attention keys and values of the positions
+ * seen so far, and (encoder-decoder) the cross-attention keys and values of the encoder output (computed once). A
+ * decoder-only model whose first pass got a prefix from the {@link InputEmbeddingHook} (soft prompts) keeps that
+ * prefix's attention mask here, so later passes see it without the caller knowing of it.
  */
 public final class DecoderCache {
     private final NDArray[] selfKeys;
@@ -12,6 +14,8 @@ public final class DecoderCache {
     private final NDArray[] crossKeys;
     private final NDArray[] crossValues;
     private int length;
+    private int prefixLength;
+    private long[] prefixMask = new long[0];
 
     public DecoderCache(int layers) {
         selfKeys = new NDArray[layers];
@@ -27,6 +31,21 @@ public final class DecoderCache {
 
     public void advance(int steps) {
         length += steps;
+    }
+
+    /** Positions at the front that the input-embedding hook added (counted in {@link #length()}). */
+    public int prefixLength() {
+        return prefixLength;
+    }
+
+    /** The prefix's attention mask, row-major [batch, prefixLength]. */
+    public long[] prefixMask() {
+        return prefixMask;
+    }
+
+    public void setPrefix(int positions, long[] mask) {
+        prefixLength = positions;
+        prefixMask = mask.clone();
     }
 
     public NDArray selfKey(int layer) {

@@ -12,20 +12,20 @@ public final class ForwardContext {
     private final NDManager manager;
     private final boolean training;
     private final LinearHook linearHook;
-    private final EncoderInputHook encoderInputHook;
+    private final InputEmbeddingHook inputEmbeddingHook;
     private final int rowRepeat;
     private final DropoutMasks dropoutMasks;
 
-    public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, EncoderInputHook encoderInputHook) {
-        this(manager, training, linearHook, encoderInputHook, 1, null);
+    public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, InputEmbeddingHook inputEmbeddingHook) {
+        this(manager, training, linearHook, inputEmbeddingHook, 1, null);
     }
 
     private ForwardContext(NDManager manager, boolean training, LinearHook linearHook,
-            EncoderInputHook encoderInputHook, int rowRepeat, DropoutMasks dropoutMasks) {
+            InputEmbeddingHook inputEmbeddingHook, int rowRepeat, DropoutMasks dropoutMasks) {
         this.manager = manager;
         this.training = training;
         this.linearHook = linearHook;
-        this.encoderInputHook = encoderInputHook;
+        this.inputEmbeddingHook = inputEmbeddingHook;
         this.rowRepeat = rowRepeat;
         this.dropoutMasks = dropoutMasks;
     }
@@ -46,8 +46,8 @@ public final class ForwardContext {
         return linearHook;
     }
 
-    public EncoderInputHook encoderInputHook() {
-        return encoderInputHook;
+    public InputEmbeddingHook inputEmbeddingHook() {
+        return inputEmbeddingHook;
     }
 
     /**
@@ -59,22 +59,22 @@ public final class ForwardContext {
         return rowRepeat;
     }
 
-    public ForwardContext withHooks(LinearHook linear, EncoderInputHook encoderInput) {
+    public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput) {
         return new ForwardContext(manager, training, linear, encoderInput, rowRepeat, dropoutMasks);
     }
 
     /** The same context with dropout on ({@code true}) or off; generation always runs with it off. */
     public ForwardContext withTraining(boolean t) {
-        return new ForwardContext(manager, t, linearHook, encoderInputHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(manager, t, linearHook, inputEmbeddingHook, rowRepeat, dropoutMasks);
     }
 
     public ForwardContext withManager(NDManager m) {
-        return new ForwardContext(m, training, linearHook, encoderInputHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(m, training, linearHook, inputEmbeddingHook, rowRepeat, dropoutMasks);
     }
 
     /** The same context for a batch whose rows were each repeated {@code factor} times consecutively. */
     public ForwardContext withRowRepeat(int factor) {
-        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat * factor, dropoutMasks);
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, rowRepeat * factor, dropoutMasks);
     }
 
     /**
@@ -87,6 +87,6 @@ public final class ForwardContext {
 
     /** The same context drawing dropout masks from a generator seeded with {@code seed}. */
     public ForwardContext withDropoutSeed(long seed) {
-        return new ForwardContext(manager, training, linearHook, encoderInputHook, rowRepeat, new DropoutMasks(seed));
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, rowRepeat, new DropoutMasks(seed));
     }
 }

@@ -11,6 +11,12 @@ public interface LanguageModel {
 
     int hiddenSize();
 
+    /** config.json's layer count as PEFT's prompt-learning config reads it (T5: the encoder's num_layers). */
+    int numHiddenLayers();
+
+    /** config.json's attention head count (num_attention_heads, n_head, num_heads), as PEFT reads it. */
+    int numAttentionHeads();
+
     int eosTokenId();
 
     /** The pad id (-1: config.json has none). */

@@ -131,6 +131,22 @@ public final class Ops {
      * T5's layer norm: no mean subtraction, no bias; {@code w * x / sqrt(mean(x²) + eps)} with the variance taken
      * in fp32 (T5LayerNorm).
      */
+    /**
+     * Attention scores {@code q·kᵀ / divisor} for q [..., Tq, D] and k [..., Tk, D]. When the divisor is a power of
+     * two (sqrt(64) for most models' head size) q is scaled before the product instead: bit-identical, as scaling
+     * by a power of two is exact, and a pass over [..., Tq, D] instead of one over the Tq/D times larger scores,
+     * forward and backward.
+     */
+    public static NDArray attentionScores(NDArray q, NDArray k, double divisor) {
+        NDArray kT = k.transpose(0, 1, 3, 2);
+        if (divisor == 1.0) {
+            return q.matMul(kT);
+        }
+        long bits = Double.doubleToLongBits(divisor);
+        boolean powerOfTwo = divisor > 0 && (bits & 0x000FFFFFFFFFFFFFL) == 0;
+        return powerOfTwo ? mul(q, 1.0 / divisor).matMul(kT) : div(q.matMul(kT), divisor);
+    }
+
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
         NDArray inv = pow(add(variance, eps), -0.5);

@@ -3,7 +3,7 @@ package org.pefttrainer.core.train;
 import ai.djl.ndarray.NDArray;
 import java.nio.file.Path;
 import java.util.Map;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.LinearHook;
 
 /**
@@ -18,7 +18,7 @@ public interface Trainable {
     LinearHook linearHook();
 
     /** Rewrite of the encoder input (prompt tuning), or null. */
-    EncoderInputHook encoderInputHook();
+    InputEmbeddingHook inputEmbeddingHook();
 
     /** Writes the user-facing result (a PEFT adapter folder, or a HF model folder) into the existing folder {@code dir}. */
     void saveTo(Path dir);

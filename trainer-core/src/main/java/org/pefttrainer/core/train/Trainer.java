@@ -301,15 +301,14 @@ public final class Trainer {
                         GradientCollector collector = engine.newGradientCollector()) {
                     // Dropout masks are a function of (seed, update, micro-batch): resumed runs draw the same ones.
                     ForwardContext ctx = new ForwardContext(micro, true, trainable.linearHook(),
-                            trainable.encoderInputHook()).withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L
+                            trainable.inputEmbeddingHook()).withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L
                                     + (long) step * 1_000_003L + microIndex++);
                     NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
                     NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
                     NDArray decIds = batch.decoderInputIds() == null ? null
                             : NdArrays.fromLong2d(micro, batch.decoderInputIds());
                     NDArray labels = NdArrays.fromLong2d(micro, batch.labels());
-                    NDArray logits = TaskForward.logits(model, ctx, ids, mask, decIds);
-                    NDArray loss = Ops.crossEntropy(logits, labels);
+                    NDArray loss = TaskForward.loss(model, ctx, ids, mask, decIds, labels);
                     float value = loss.getFloat();
                     lossSum += value;
                     tokens += batch.tokens();

@@ -6,7 +6,7 @@ import java.util.List;
 import org.pefttrainer.core.data.batch.Batch;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.LanguageModel;
@@ -40,7 +40,7 @@ public final class ValidationLoss {
     private ValidationLoss() {}
 
     public static Result compute(LanguageModel model, List<TokenizedExample> examples, Collator collator,
-                                 int batchSize, NDManager parent, LinearHook linear, EncoderInputHook input) {
+                                 int batchSize, NDManager parent, LinearHook linear, InputEmbeddingHook input) {
         int n = examples.size();
         double[] nll = new double[n];
         double[] tokens = new double[n];

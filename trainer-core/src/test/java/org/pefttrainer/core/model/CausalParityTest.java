@@ -135,6 +135,101 @@ class CausalParityTest {
         }
     }
 
+    /**
+     * Beam search of the left-padded batch in four settings (beams, returned sequences, length penalty, early
+     * stopping, an EOS that is hit): each row's sequences and scores equal transformers' generate() for its prompt
+     * alone, with and without the KV cache (transformers 4.33's own batched scores count the padding; see
+     * BeamSearch). An EOS other than config.json's is set by a copy of the folder with that eos_token_id.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "qwen2", "gpt2"})
+    void beamSearchOfALeftPaddedBatchEqualsTransformers(String name, @org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path dir = CASES.resolve(name);
+        JsonNode in = Json.read(dir.resolve("inputs.json"));
+        JsonNode gen = Json.read(dir.resolve("generate.json"));
+        int width = gen.get("prompt_width").asInt();
+        java.util.List<long[]> prompts = unpadded(in, width);
+        try (NDManager m = NDManager.newBaseManager()) {
+            java.util.Iterator<java.util.Map.Entry<String, JsonNode>> cases = gen.get("beam").fields();
+            int checked = 0;
+            while (cases.hasNext()) {
+                java.util.Map.Entry<String, JsonNode> kase = cases.next();
+                JsonNode set = kase.getValue().get("settings");
+                Path folder = dir;
+                if (set.has("eos_token_id")) {
+                    folder = java.nio.file.Files.createDirectories(tmp.resolve(kase.getKey()));
+                    for (String f : new String[] {"model.safetensors", "config.json"}) {
+                        java.nio.file.Files.copy(dir.resolve(f), folder.resolve(f));
+                    }
+                    com.fasterxml.jackson.databind.node.ObjectNode c = Json.readObject(folder.resolve("config.json"));
+                    c.put("eos_token_id", set.get("eos_token_id").asInt());
+                    Json.write(folder.resolve("config.json"), c);
+                }
+                CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(folder), m);
+                var early = org.pefttrainer.core.generate.GenerationConfig.EarlyStopping.HEURISTIC;
+                if (set.has("early_stopping")) {
+                    early = set.get("early_stopping").isBoolean()
+                            ? org.pefttrainer.core.generate.GenerationConfig.EarlyStopping.AT_NUM_BEAMS
+                            : org.pefttrainer.core.generate.GenerationConfig.EarlyStopping.NEVER;
+                }
+                int returned = set.get("num_return_sequences").asInt();
+                for (boolean cache : new boolean[] {true, false}) {
+                    org.pefttrainer.core.generate.GenerationConfig cfg = org.pefttrainer.core.generate.GenerationConfig
+                            .builder().strategy(org.pefttrainer.core.generate.GenerationConfig.Strategy.BEAM)
+                            .maxNewTokens(8).numBeams(set.get("num_beams").asInt()).numReturnSequences(returned)
+                            .noRepeatNgramSize(set.path("no_repeat_ngram_size").asInt(0))
+                            .lengthPenalty(set.path("length_penalty").asDouble(1.0)).earlyStopping(early)
+                            .useCache(cache).build();
+                    org.pefttrainer.core.generate.GenerationResult r = org.pefttrainer.core.generate.TextGenerator
+                            .of(model).generate(ForwardContext.inference(m), prompts, cfg);
+                    for (int row = 0; row < 2; row++) {
+                        for (int k = 0; k < returned; k++) {
+                            String where = name + " " + kase.getKey() + " cache=" + cache + " row " + row + " #" + k;
+                            JsonNode want = kase.getValue().get("alone_continuations").get(row * returned + k);
+                            org.pefttrainer.core.generate.GeneratedSequence got = r.rows().get(row).get(k);
+                            long[] tokens = got.tokens();
+                            // transformers pads the shorter returned sequences with pad_token_id (0)
+                            for (int j = 0; j < want.size(); j++) {
+                                long expect = want.get(j).asLong();
+                                if (j < tokens.length) {
+                                    assertEquals(expect, tokens[j], where + " token " + j);
+                                } else {
+                                    assertEquals(0L, expect, where + ": transformers has more tokens");
+                                }
+                            }
+                            if (row == 0) {
+                                // the widest prompt has no padding: transformers' batched beams are the same
+                                JsonNode batched = kase.getValue().get("sequences").get(k);
+                                for (int j = 0; j < tokens.length; j++) {
+                                    assertEquals(batched.get(width + j).asLong(), tokens[j], where + " batched");
+                                }
+                            }
+                            double score = kase.getValue().get("alone_scores").get(row * returned + k).asDouble();
+                            assertEquals(score, got.score(), 1e-4, where + " score");
+                            checked++;
+                        }
+                    }
+                }
+            }
+            assertEquals(2 * 2 * (2 + 1 + 3 + 2), checked);
+        }
+    }
+
+    private static java.util.List<long[]> unpadded(JsonNode in, int width) {
+        java.util.List<long[]> prompts = new java.util.ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            java.util.List<Long> p = new java.util.ArrayList<>();
+            for (int j = 0; j < width; j++) {
+                if (in.get("attention_mask").get(r).get(j).asInt() == 1) {
+                    p.add(in.get("input_ids").get(r).get(j).asLong());
+                }
+            }
+            prompts.add(p.stream().mapToLong(Long::longValue).toArray());
+        }
+        return prompts;
+    }
+
     @org.junit.jupiter.api.Test
     void maxLengthCountsThePromptAndAnyListedEosStops(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path src = CASES.resolve("llama-gqa");

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pefttrainer.core.model.DecoderCache;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.EncoderOutput;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
@@ -60,6 +60,8 @@ class GradientClippingTest {
         @Override public int eosTokenId() { return 1; }
         @Override public int decoderStartTokenId() { return 0; }
         @Override public int numDecoderLayers() { return 0; }
+        @Override public int numHiddenLayers() { return 0; }
+        @Override public int numAttentionHeads() { return 1; }
         @Override public Weights weights() { return null; }
         @Override public List<String> linearModules() { return List.of(); }
         @Override public String inputEmbeddingName() { return "a"; }
@@ -103,7 +105,7 @@ class GradientClippingTest {
             Trainable trainable = new Trainable() {
                 @Override public Map<String, NDArray> parameters() { return params; }
                 @Override public LinearHook linearHook() { return null; }
-                @Override public EncoderInputHook encoderInputHook() { return null; }
+                @Override public InputEmbeddingHook inputEmbeddingHook() { return null; }
                 @Override public void saveTo(Path d) {}
                 @Override public String describe() { return "a, b"; }
             };

@@ -20,7 +20,7 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.core.model.t5.T5Loader;
@@ -124,7 +124,7 @@ final class TrainFixtures {
         }
 
         @Override
-        public EncoderInputHook encoderInputHook() {
+        public InputEmbeddingHook inputEmbeddingHook() {
             return null;
         }
 

@@ -13,7 +13,7 @@ import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.LinearHook;
@@ -57,7 +57,7 @@ public final class Evaluator {
      * Evaluates {@code examples} with the given adapter hooks (null for the base model); {@code progress} receives
      * the number of examples done after each batch.
      */
-    public EvalResult evaluate(List<Example> examples, NDManager parent, LinearHook linear, EncoderInputHook input,
+    public EvalResult evaluate(List<Example> examples, NDManager parent, LinearHook linear, InputEmbeddingHook input,
             IntConsumer progress) {
         long t0 = System.nanoTime();
         int n = examples.size();

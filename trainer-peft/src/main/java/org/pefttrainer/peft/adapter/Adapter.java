@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.Map;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.LanguageModel;
@@ -43,11 +43,11 @@ public interface Adapter extends AutoCloseable {
     LinearHook linearHook();
 
     /** How the adapter rewrites the encoder's input embeddings and mask, or null. */
-    EncoderInputHook encoderInputHook();
+    InputEmbeddingHook inputEmbeddingHook();
 
     /** {@code ctx} with this adapter's hooks in effect. */
     default ForwardContext attach(ForwardContext ctx) {
-        return ctx.withHooks(linearHook(), encoderInputHook());
+        return ctx.withHooks(linearHook(), inputEmbeddingHook());
     }
 
     /**

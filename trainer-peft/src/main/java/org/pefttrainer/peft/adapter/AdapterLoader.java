@@ -20,13 +20,7 @@ final class AdapterLoader {
         ConfigReader config = new ConfigReader(AdapterFolder.readConfig(dir), AdapterFolder.configFile(dir));
         return switch (type) {
             case LORA -> LoraAdapterReader.read(dir, config, base, manager, name);
-            case PROMPT_TUNING -> {
-                if (!(base instanceof org.pefttrainer.core.model.Seq2SeqLM s2s)) {
-                    throw new org.pefttrainer.core.UserException(dir + ": prompt tuning is supported for encoder-decoder"
-                            + " models (T5) so far, not for " + base.architecture());
-                }
-                yield SoftPromptReader.read(dir, config, s2s, manager, name);
-            }
+            case PROMPT_TUNING -> SoftPromptReader.read(dir, config, base, manager, name);
         };
     }
 }

@@ -7,7 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.ModelLayout;
@@ -159,7 +159,7 @@ public final class LoraModel implements Adapter, LinearHook {
     }
 
     @Override
-    public EncoderInputHook encoderInputHook() {
+    public InputEmbeddingHook inputEmbeddingHook() {
         return null;
     }
 

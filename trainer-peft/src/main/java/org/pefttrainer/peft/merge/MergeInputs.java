@@ -56,7 +56,7 @@ public final class MergeInputs {
     public static void refuseUnmergeable(Path dir) {
         if (AdapterFolder.type(dir) == AdapterType.PROMPT_TUNING) {
             throw new UserException(dir + ": a prompt-tuning adapter cannot be merged: it adds virtual tokens to the "
-                    + "encoder input, not weight deltas (load it at inference with generate/serve --adapter instead)");
+                    + "input embeddings, not weight deltas (load it at inference with generate/serve --adapter instead)");
         }
     }
 }

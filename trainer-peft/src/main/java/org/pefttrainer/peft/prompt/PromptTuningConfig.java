@@ -5,16 +5,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.model.Seq2SeqLM;
-import org.pefttrainer.core.model.t5.T5Model;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.peft.adapter.AdapterConfig;
 import org.pefttrainer.peft.adapter.AdapterType;
 import org.pefttrainer.peft.adapter.ConfigReader;
 
 /**
- * PEFT 0.13.2's PromptTuningConfig for SEQ_2_SEQ_LM. {@code tokenDim}, {@code numTransformerSubmodules},
- * {@code numAttentionHeads} and {@code numLayers} may be null until the adapter is created on a model, where they
- * are filled in as PEFT does (d_model, 2 for encoder-decoder models, num_heads, num_layers of the encoder).
+ * PEFT 0.13.2's PromptTuningConfig for SEQ_2_SEQ_LM and CAUSAL_LM. {@code tokenDim}, {@code numTransformerSubmodules},
+ * {@code numAttentionHeads}, {@code numLayers} and {@code taskType} may be null until the adapter is created on a
+ * model, where they are filled in as PEFT does (the hidden size, 2 submodules for an encoder-decoder and 1 for a
+ * decoder-only model, config.json's head and layer counts, the base's task type).
  */
 public record PromptTuningConfig(
         int numVirtualTokens,
@@ -27,7 +28,8 @@ public record PromptTuningConfig(
         String tokenizerNameOrPath,
         JsonNode tokenizerKwargs,
         String baseModelNameOrPath,
-        String revision) implements AdapterConfig {
+        String revision,
+        String taskType) implements AdapterConfig {
 
     /** Every key of PEFT 0.13.2's PromptTuningConfig as save_pretrained writes it. */
     public static final Set<String> PEFT_KEYS = Set.of("auto_mapping", "base_model_name_or_path", "inference_mode",
@@ -37,6 +39,10 @@ public record PromptTuningConfig(
 
     /** PEFT: num_transformer_submodules defaults to 2 for SEQ_2_SEQ_LM (one prompt for the encoder, one unused). */
     public static final int SEQ2SEQ_SUBMODULES = 2;
+
+    /** The task types PEFT's prompt tuning wraps a base in here: PeftModelForSeq2SeqLM and PeftModelForCausalLM. */
+    public static final String SEQ2SEQ = "SEQ_2_SEQ_LM";
+    public static final String CAUSAL = "CAUSAL_LM";
 
     public PromptTuningConfig {
         String where = "prompt tuning config";
@@ -49,6 +55,9 @@ public record PromptTuningConfig(
         }
         if (promptTuningInit == null) {
             promptTuningInit = PromptTuningInit.RANDOM;
+        }
+        if (taskType != null && !taskType.equals(SEQ2SEQ) && !taskType.equals(CAUSAL)) {
+            throw new UserException(where + ": task_type must be " + SEQ2SEQ + " or " + CAUSAL + ", got " + taskType);
         }
         // PEFT's PromptTuningConfig.__post_init__ checks, so that PEFT can load what we save.
         if (promptTuningInit == PromptTuningInit.TEXT && (tokenizerNameOrPath == null || tokenizerNameOrPath.isEmpty())) {
@@ -74,21 +83,23 @@ public record PromptTuningConfig(
 
     /** Rows of the prompt table: num_virtual_tokens × num_transformer_submodules. */
     public int totalVirtualTokens() {
-        return numVirtualTokens * (numTransformerSubmodules == null ? SEQ2SEQ_SUBMODULES : numTransformerSubmodules);
+        return numVirtualTokens * (numTransformerSubmodules == null ? defaultSubmodules(taskType)
+                : numTransformerSubmodules);
+    }
+
+    /** PEFT's default: 2 for SEQ_2_SEQ_LM (also when no task type is known yet), 1 otherwise. */
+    private static int defaultSubmodules(String taskType) {
+        return taskType == null || taskType.equals(SEQ2SEQ) ? SEQ2SEQ_SUBMODULES : 1;
     }
 
     /** PEFT's _prepare_prompt_learning_config: unset model dimensions taken from the base model. */
-    public PromptTuningConfig withModelDefaults(Seq2SeqLM base) {
-        Integer heads = numAttentionHeads;
-        Integer layers = numLayers;
-        if (base instanceof T5Model t5) {
-            heads = heads == null ? t5.config().numHeads() : heads;
-            layers = layers == null ? t5.config().numLayers() : layers;
-        }
+    public PromptTuningConfig withModelDefaults(LanguageModel base) {
+        String task = taskType == null ? ModelLayout.of(base).taskType() : taskType;
         return new PromptTuningConfig(numVirtualTokens, tokenDim == null ? base.hiddenSize() : tokenDim,
-                numTransformerSubmodules == null ? SEQ2SEQ_SUBMODULES : numTransformerSubmodules, heads, layers,
-                promptTuningInit, promptTuningInitText, tokenizerNameOrPath, tokenizerKwargs, baseModelNameOrPath,
-                revision);
+                numTransformerSubmodules == null ? defaultSubmodules(task) : numTransformerSubmodules,
+                numAttentionHeads == null ? base.numAttentionHeads() : numAttentionHeads,
+                numLayers == null ? base.numHiddenLayers() : numLayers, promptTuningInit, promptTuningInitText,
+                tokenizerNameOrPath, tokenizerKwargs, baseModelNameOrPath, revision, task);
     }
 
     @Override
@@ -105,7 +116,7 @@ public record PromptTuningConfig(
         o.put("prompt_tuning_init", promptTuningInit.name());
         o.put("prompt_tuning_init_text", promptTuningInitText);
         o.put("revision", revision);
-        o.put("task_type", TASK_TYPE);
+        o.put("task_type", taskType == null ? SEQ2SEQ : taskType);
         o.put("token_dim", tokenDim);
         o.set("tokenizer_kwargs", tokenizerKwargs == null ? JsonNodeFactory.instance.nullNode() : tokenizerKwargs);
         o.put("tokenizer_name_or_path", tokenizerNameOrPath);
@@ -115,7 +126,8 @@ public record PromptTuningConfig(
     /** Reads a PROMPT_TUNING adapter_config.json; unknown keys (newer PEFT) are logged and ignored. */
     public static PromptTuningConfig fromJson(ConfigReader c) {
         c.warnUnknownKeys(PEFT_KEYS);
-        c.requireTaskType(false);
+        c.requireTaskType(false, SEQ2SEQ, CAUSAL);
+        String task = c.string("task_type", null);
         int n = c.integer("num_virtual_tokens", 0);
         if (n < 1) {
             throw c.error("num_virtual_tokens", "must be a positive integer, got " + c.node("num_virtual_tokens"));
@@ -130,11 +142,11 @@ public record PromptTuningConfig(
         }
         String init = c.string("prompt_tuning_init", "RANDOM");
         JsonNode kwargs = c.node("tokenizer_kwargs");
-        return new PromptTuningConfig(n, dim, submodules == null ? SEQ2SEQ_SUBMODULES : submodules,
+        return new PromptTuningConfig(n, dim, submodules == null ? defaultSubmodules(task) : submodules,
                 c.optionalInteger("num_attention_heads"), c.optionalInteger("num_layers"),
                 PromptTuningInit.parse(init, c.file().toString()), c.string("prompt_tuning_init_text", null),
                 c.string("tokenizer_name_or_path", null), kwargs == null || kwargs.isNull() ? null : kwargs,
-                c.string("base_model_name_or_path", null), c.string("revision", null));
+                c.string("base_model_name_or_path", null), c.string("revision", null), task);
     }
 
     /** Builds a config with PEFT's defaults (RANDOM init, model dimensions filled in on creation). */
@@ -181,7 +193,7 @@ public record PromptTuningConfig(
 
         public PromptTuningConfig build() {
             return new PromptTuningConfig(numVirtualTokens, null, null, null, null, init, initText,
-                    tokenizerNameOrPath, tokenizerKwargs, baseModelNameOrPath, revision);
+                    tokenizerNameOrPath, tokenizerKwargs, baseModelNameOrPath, revision, null);
         }
     }
 }

@@ -7,22 +7,23 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import java.util.function.Function;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.core.tensor.Ops;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.adapter.AdapterType;
 
 /**
- * Prompt tuning as PEFT 0.13.2's PeftModelForSeq2SeqLM does it: a table of num_virtual_tokens ×
- * num_transformer_submodules rows (2N for encoder-decoder models); forward and generate prepend rows 0..N-1 to the
- * encoder's input embeddings and N ones to its attention mask. Rows N..2N-1 are saved with the table but never used,
- * so their gradient is zero. Nothing is added to the decoder.
+ * Prompt tuning as PEFT 0.13.2's PeftModelForSeq2SeqLM and PeftModelForCausalLM do it: a table of num_virtual_tokens
+ * × num_transformer_submodules rows (2N for encoder-decoder models, N for decoder-only ones); forward and generate
+ * prepend rows 0..N-1 to the input embeddings (an encoder-decoder's encoder input; a decoder-only model's sequence,
+ * see {@link org.pefttrainer.core.model.CausalInputs}) and N ones to the attention mask. An encoder-decoder's rows
+ * N..2N-1 are saved with the table but never used, so their gradient is zero; its decoder gets nothing.
  */
-public final class SoftPrompt implements Adapter, EncoderInputHook {
+public final class SoftPrompt implements Adapter, InputEmbeddingHook {
     /** The one tensor of a prompt-tuning adapter file, [2N, d]. */
     public static final String KEY = "prompt_embeddings";
 
@@ -39,7 +40,7 @@ public final class SoftPrompt implements Adapter, EncoderInputHook {
     }
 
     /** A new soft prompt named "default" (PEFT's name). */
-    public static SoftPrompt create(Seq2SeqLM base, PromptTuningConfig config, long seed,
+    public static SoftPrompt create(LanguageModel base, PromptTuningConfig config, long seed,
             Function<String, int[]> tokenizer, NDManager manager) {
         return create(DEFAULT_NAME, base, config, seed, tokenizer, manager);
     }
@@ -50,7 +51,7 @@ public final class SoftPrompt implements Adapter, EncoderInputHook {
      * @param tokenizer only for TEXT: text → token ids exactly as the Hugging Face tokenizer's {@code input_ids},
      *     special tokens included (T5 appends &lt;/s&gt;); may be null otherwise
      */
-    public static SoftPrompt create(String name, Seq2SeqLM base, PromptTuningConfig config, long seed,
+    public static SoftPrompt create(String name, LanguageModel base, PromptTuningConfig config, long seed,
             Function<String, int[]> tokenizer, NDManager manager) {
         String where = "prompt tuning config";
         PromptTuningConfig c = config.withModelDefaults(base);
@@ -86,12 +87,12 @@ public final class SoftPrompt implements Adapter, EncoderInputHook {
         }
     }
 
-    private static int vocabRows(Seq2SeqLM base) {
+    private static int vocabRows(LanguageModel base) {
         return (int) base.weights().shape(base.inputEmbeddingName()).get(0);
     }
 
     /** Copies rows {@code ids} of the frozen input embedding table (row-major [ids.length, d]). */
-    private static float[] embeddingRows(Seq2SeqLM base, int[] ids, String where) {
+    private static float[] embeddingRows(LanguageModel base, int[] ids, String where) {
         NDArray embedding = base.weights().get(base.inputEmbeddingName());
         long[] longIds = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -165,7 +166,7 @@ public final class SoftPrompt implements Adapter, EncoderInputHook {
     }
 
     @Override
-    public EncoderInputHook encoderInputHook() {
+    public InputEmbeddingHook inputEmbeddingHook() {
         return this;
     }
 

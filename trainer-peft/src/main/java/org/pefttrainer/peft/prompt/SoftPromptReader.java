@@ -6,7 +6,8 @@ import java.util.Arrays;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
-import org.pefttrainer.core.model.Seq2SeqLM;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.peft.adapter.ConfigReader;
 
@@ -17,8 +18,16 @@ import org.pefttrainer.peft.adapter.ConfigReader;
 public final class SoftPromptReader {
     private SoftPromptReader() {}
 
-    public static SoftPrompt read(Path dir, ConfigReader configJson, Seq2SeqLM base, NDManager manager, String name) {
+    public static SoftPrompt read(Path dir, ConfigReader configJson, LanguageModel base, NDManager manager,
+            String name) {
         PromptTuningConfig config = PromptTuningConfig.fromJson(configJson);
+        String task = ModelLayout.of(base).taskType();
+        if (!config.taskType().equals(task)) {
+            // PEFT would wrap the base in the other PeftModel class: the prompt was trained for another kind of model
+            throw configJson.error("task_type", "is '" + config.taskType() + "', expected '" + task + "' (the base "
+                    + base.architecture() + " is " + (task.equals(PromptTuningConfig.CAUSAL) ? "a decoder-only"
+                    : "an encoder-decoder") + " model)");
+        }
         if (config.tokenDim() != base.hiddenSize()) {
             throw configJson.error("token_dim", "is " + config.tokenDim() + ", but the base model's hidden size is "
                     + base.hiddenSize());

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 
@@ -17,11 +17,11 @@ public final class AdapterBatch implements AutoCloseable {
     private final List<LoadedAdapter> held;
     private final List<String> rowAdapters;
     private final LinearHook linear;
-    private final EncoderInputHook encoderInput;
+    private final InputEmbeddingHook encoderInput;
     private final NDManager manager;
     private boolean closed;
 
-    AdapterBatch(List<LoadedAdapter> held, List<String> rowAdapters, LinearHook linear, EncoderInputHook encoderInput,
+    AdapterBatch(List<LoadedAdapter> held, List<String> rowAdapters, LinearHook linear, InputEmbeddingHook encoderInput,
             NDManager manager) {
         this.held = held;
         this.rowAdapters = Collections.unmodifiableList(Arrays.asList(rowAdapters.toArray(new String[0])));

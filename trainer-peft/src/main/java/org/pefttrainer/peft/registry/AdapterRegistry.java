@@ -136,7 +136,7 @@ public final class AdapterRegistry implements AutoCloseable {
             String n = distinct.iterator().next();
             Adapter a = n == null ? null : held.get(n).adapter();
             return new AdapterBatch(heldList, rowAdapters, a == null ? null : a.linearHook(),
-                    a == null ? null : a.encoderInputHook(), null);
+                    a == null ? null : a.inputEmbeddingHook(), null);
         }
         int rows = rowAdapters.size();
         LoraModel[] lora = new LoraModel[rows];

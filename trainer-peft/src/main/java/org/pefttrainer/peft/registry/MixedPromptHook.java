@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.tensor.Ops;
 import org.pefttrainer.peft.prompt.SoftPrompt;
@@ -22,7 +22,7 @@ import org.pefttrainer.peft.prompt.SoftPrompt;
  * between two unmasked positions is what it is when the row runs alone with its own prompt (padding between prompt
  * and text would lengthen the prompt-to-text distances and change the bias). The decoder is untouched, as in PEFT.
  */
-final class MixedPromptHook implements EncoderInputHook {
+final class MixedPromptHook implements InputEmbeddingHook {
     /** Input row → its soft prompt, or null. */
     private final SoftPrompt[] rowPrompts;
     private final int longest;

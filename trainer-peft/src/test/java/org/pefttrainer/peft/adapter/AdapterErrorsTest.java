@@ -116,8 +116,10 @@ class AdapterErrorsTest {
                 + "T5ForConditionalGeneration is an encoder-decoder model)", loadError(d));
         Path p = copy("prompt-tuning");
         editConfig(p, c -> c.putNull("task_type"));
-        assertEquals(cfg(p) + ": 'task_type' is missing, expected 'SEQ_2_SEQ_LM' (this trainer adapts encoder-decoder "
-                + "models)", loadError(p));
+        assertEquals(cfg(p) + ": 'task_type' is missing, expected one of SEQ_2_SEQ_LM, CAUSAL_LM", loadError(p));
+        editConfig(p, c -> c.put("task_type", "CAUSAL_LM"));
+        assertEquals(cfg(p) + ": 'task_type' is 'CAUSAL_LM', expected 'SEQ_2_SEQ_LM' (the base "
+                + "T5ForConditionalGeneration is an encoder-decoder model)", loadError(p));
     }
 
     @Test

@@ -87,11 +87,18 @@ class CausalLoraParityTest {
             float loss;
             try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
                 ForwardContext ctx = new ForwardContext(m, true, lora.linearHook(), null);
-                // the fixture's left-padded row uses generate()'s position ids (GPT-2's positions are absolute)
-                NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")), matrix(m, in.get("attention_mask")),
-                        matrix(m, in.get("position_ids")), null);
-                NDArray l = org.pefttrainer.core.tensor.Ops.crossEntropy(logits,
-                        m.create(shifted, new Shape(rows, width)));
+                NDArray l;
+                if (base.equals("gpt2")) {
+                    // the fixture's left-padded row uses generate()'s position ids (GPT-2's positions are absolute)
+                    NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")),
+                            matrix(m, in.get("attention_mask")), matrix(m, in.get("position_ids")), null);
+                    l = org.pefttrainer.core.tensor.Ops.crossEntropy(logits, m.create(shifted, new Shape(rows, width)));
+                } else {
+                    // the trainer's loss (positions 0..T-1, labelled positions projected only): RoPE sees relative
+                    // positions alone, so the left-padded row's shifted positions change nothing
+                    l = org.pefttrainer.core.task.TaskForward.loss(model, ctx, matrix(m, in.get("input_ids")),
+                            matrix(m, in.get("attention_mask")), null, m.create(shifted, new Shape(rows, width)));
+                }
                 loss = l.getFloat();
                 gc.backward(l);
             }

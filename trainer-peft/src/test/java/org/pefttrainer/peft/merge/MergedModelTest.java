@@ -196,7 +196,7 @@ class MergedModelTest {
     @Test
     void promptTuningAdaptersCannotBeMerged() {
         UserException e = assertThrows(UserException.class, () -> read(prompt));
-        assertEquals(prompt + ": a prompt-tuning adapter cannot be merged: it adds virtual tokens to the encoder input, "
+        assertEquals(prompt + ": a prompt-tuning adapter cannot be merged: it adds virtual tokens to the input embeddings, "
                 + "not weight deltas (load it at inference with generate/serve --adapter instead)", e.getMessage());
         assertThrows(UserException.class, () -> MergeInputs.read(base, List.of(lora, prompt), new double[] {1, 1},
                 Combination.CAT));

@@ -142,10 +142,10 @@ class SoftPromptTest {
     }
 
     @Test
-    void hooksAreOnlyTheEncoderInputHook() {
+    void hooksAreOnlyTheInputEmbeddingHook() {
         try (SoftPrompt p = SoftPrompt.create(base, PromptTuningConfig.builder(1).build(), 1, null, manager)) {
             assertNull(p.linearHook());
-            assertSame(p, p.encoderInputHook());
+            assertSame(p, p.inputEmbeddingHook());
             assertEquals(2 * D, p.trainableParameterCount());
         }
     }

@@ -26,7 +26,7 @@ import org.pefttrainer.core.generate.Generator;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.EncoderInputHook;
+import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.t5.T5Loader;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -197,7 +197,7 @@ class MixedBatchTest {
         try (AdapterBatch b = registry.batch("prompt3")) {
             prompt = (SoftPrompt) registryAdapter("prompt3");
             float[] alone = logits(b, List.of(inputs.get(row))).get(0);
-            EncoderInputHook between = (emb, mask, ctx) -> {
+            InputEmbeddingHook between = (emb, mask, ctx) -> {
                 NDArray[] withPrompt = prompt.apply(emb, mask, ctx);
                 NDManager m = emb.getManager();
                 int gap = 4;
@@ -207,7 +207,7 @@ class MixedBatchTest {
                         .concat(withPrompt[1].get(":, 3:"), 1);
                 return new NDArray[] {h, mk};
             };
-            EncoderInputHook before = (emb, mask, ctx) -> {
+            InputEmbeddingHook before = (emb, mask, ctx) -> {
                 NDArray[] withPrompt = prompt.apply(emb, mask, ctx);
                 NDManager m = emb.getManager();
                 return new NDArray[] {m.zeros(new Shape(1, 4, 32)).concat(withPrompt[0], 1),
@@ -224,11 +224,11 @@ class MixedBatchTest {
     private static org.pefttrainer.peft.adapter.Adapter registryAdapter(String name) {
         try (AdapterBatch b = registry.batch(name)) {
             ForwardContext ctx = b.attach(ForwardContext.inference(root));
-            return (SoftPrompt) ctx.encoderInputHook();
+            return (SoftPrompt) ctx.inputEmbeddingHook();
         }
     }
 
-    private static float[] logitsWith(EncoderInputHook hook, long[] ids) {
+    private static float[] logitsWith(InputEmbeddingHook hook, long[] ids) {
         try (NDManager m = root.newSubManager()) {
             AdapterBatch none = registry.batch((String) null);
             try (none) {
@@ -254,7 +254,7 @@ class MixedBatchTest {
         try (AdapterBatch b = registry.batch(Arrays.asList(null, "", null))) {
             assertFalse(b.mixed());
             ForwardContext ctx = b.attach(ForwardContext.inference(root));
-            assertTrue(ctx.linearHook() == null && ctx.encoderInputHook() == null);
+            assertTrue(ctx.linearHook() == null && ctx.inputEmbeddingHook() == null);
         }
     }
 }

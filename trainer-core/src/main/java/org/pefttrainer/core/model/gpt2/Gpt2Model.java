@@ -7,6 +7,7 @@ import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.BlockScope;
 import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.CausalInputs;
 import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
@@ -76,6 +77,11 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override
+    public int numAttentionHeads() {
+        return config.nHead();
+    }
+
+    @Override
     public Weights weights() {
         return weights;
     }
@@ -96,21 +102,22 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override
-    public NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
-                           DecoderCache cache) {
+    public NDArray hiddenStates(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                                DecoderCache cache) {
         long batch = inputIds.getShape().get(0);
-        int len = (int) inputIds.getShape().get(1);
-        int past = cache == null ? 0 : cache.length();
+        NDManager m = ctx.manager();
+        CausalInputs in0 = CausalInputs.prepare(ctx, Ops.embedding(inputIds, weights.get("transformer.wte.weight")),
+                attentionMask, positionIds, cache);
+        int len = in0.length();
+        int past = in0.past();
         int keys = past + len;
         if (keys > config.nPositions()) {
             throw new UserException("gpt2: a sequence of " + keys + " tokens is longer than n_positions "
                     + config.nPositions());
         }
-        NDManager m = ctx.manager();
-        NDArray positions = positionIds != null ? positionIds : CausalMask.positions(m, batch, past, len);
-        NDArray bias = CausalMask.additive(m, attentionMask, batch, len, keys, past);
-        NDArray h = Ops.embedding(inputIds, weights.get("transformer.wte.weight"))
-                .add(Ops.embedding(positions, weights.get("transformer.wpe.weight")));
+        NDArray bias = CausalMask.additive(m, in0.attentionMask(), batch, len, keys, past);
+        // learned positions are added after the hook: soft-prompt rows get theirs too, as in PEFT
+        NDArray h = in0.embeddings().add(Ops.embedding(in0.positions(), weights.get("transformer.wpe.weight")));
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "transformer.h." + i + ".";
             int layer = i;
@@ -125,10 +132,15 @@ public final class Gpt2Model implements CausalLM {
         if (cache != null) {
             cache.advance(len);
         }
-        h = norm(h, "transformer.ln_f");
-        NDArray logits = Ops.linear(h, weights.get("transformer.wte.weight"));
+        return norm(h, "transformer.ln_f");
+    }
+
+    /** The tied head: the token embeddings, plus the hook's delta under the name "lm_head". */
+    @Override
+    public NDArray logits(ForwardContext ctx, NDArray hidden) {
+        NDArray logits = Ops.linear(hidden, weights.get("transformer.wte.weight"));
         LinearHook hook = ctx.linearHook();
-        NDArray delta = hook == null ? null : hook.delta("lm_head", h, ctx);
+        NDArray delta = hook == null ? null : hook.delta("lm_head", hidden, ctx);
         return delta == null ? logits : logits.add(delta);
     }
 
@@ -162,10 +174,7 @@ public final class Gpt2Model implements CausalLM {
             }
             cache.setSelf(layer, k, v);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-        if (config.scaleAttnWeights()) {
-            scores = Ops.div(scores, Math.sqrt(config.headDim()));
-        }
+        NDArray scores = Ops.attentionScores(q, k, config.scaleAttnWeights() ? Math.sqrt(config.headDim()) : 1.0);
         if (config.scaleAttnByInverseLayerIdx()) {
             scores = Ops.div(scores, layer + 1);
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.BlockScope;
 import org.pefttrainer.core.model.CausalLM;
+import org.pefttrainer.core.model.CausalInputs;
 import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
@@ -86,6 +87,11 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override
+    public int numAttentionHeads() {
+        return config.numHeads();
+    }
+
+    @Override
     public Weights weights() {
         return weights;
     }
@@ -101,25 +107,26 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override
-    public NDArray forward(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
-                           DecoderCache cache) {
+    public NDArray hiddenStates(ForwardContext ctx, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+                                DecoderCache cache) {
         long batch = inputIds.getShape().get(0);
-        int len = (int) inputIds.getShape().get(1);
-        int past = cache == null ? 0 : cache.length();
+        NDManager m = ctx.manager();
+        CausalInputs in0 = CausalInputs.prepare(ctx, Ops.embedding(inputIds, weights.get("model.embed_tokens.weight")),
+                attentionMask, positionIds, cache);
+        int len = in0.length();
+        int past = in0.past();
         int keys = past + len;
         if (config.slidingWindow() > 0 && keys > config.slidingWindow()) {
             throw new UserException(config.modelType() + ": a sequence of " + keys + " tokens is longer than the"
                     + " sliding window of " + config.slidingWindow() + " (sliding-window attention is not supported)");
         }
-        NDManager m = ctx.manager();
-        NDArray positions = positionIds != null ? positionIds : CausalMask.positions(m, batch, past, len);
-        NDArray[] cosSin = rotary(m, positions, keys);
+        NDArray[] cosSin = rotary(m, in0.positions(), keys);
         int groups = config.numHeads() / config.numKeyValueHeads();
         // rows of the grouped query layout are (group, position): the mask repeats once per group
-        NDArray causal = CausalMask.additive(m, attentionMask, batch, len, keys, past);
+        NDArray causal = CausalMask.additive(m, in0.attentionMask(), batch, len, keys, past);
         NDArray bias = groups > 1 ? causal.tile(new long[] {1, 1, groups, 1}) : causal;
 
-        NDArray h = Ops.embedding(inputIds, weights.get("model.embed_tokens.weight"));
+        NDArray h = in0.embeddings();
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             int layer = i;
@@ -134,8 +141,12 @@ public final class LlamaModel implements CausalLM {
         if (cache != null) {
             cache.advance(len);
         }
-        h = norm(h, "model.norm.weight");
-        return linear(ctx, "lm_head", h);
+        return norm(h, "model.norm.weight");
+    }
+
+    @Override
+    public NDArray logits(ForwardContext ctx, NDArray hidden) {
+        return linear(ctx, "lm_head", hidden);
     }
 
     /** The frozen projection of {@code module} (with its bias, if any) plus the adapter hook's delta. */
@@ -186,7 +197,7 @@ public final class LlamaModel implements CausalLM {
         long batch = qs.get(0);
         long len = qs.get(2);
         NDArray qg = groups == 1 ? q : q.reshape(batch, config.numKeyValueHeads(), groups * len, config.headDim());
-        NDArray scores = Ops.div(qg.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(config.headDim())).addi(bias);
+        NDArray scores = Ops.attentionScores(qg, k, Math.sqrt(config.headDim())).addi(bias);
         NDArray out = scores.softmax(-1).matMul(v);
         if (groups > 1) {
             out = out.reshape(batch, config.numHeads(), len, config.headDim());

@@ -74,6 +74,16 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     @Override
+    public int numAttentionHeads() {
+        return config.numHeads();
+    }
+
+    @Override
+    public int numHiddenLayers() {
+        return config.numLayers();
+    }
+
+    @Override
     public Weights weights() {
         return weights;
     }
@@ -94,8 +104,8 @@ public final class T5Model implements Seq2SeqLM {
     public EncoderOutput encode(ForwardContext ctx, NDArray inputIds, NDArray attentionMask) {
         NDArray h = Ops.embedding(inputIds, weights.get("shared.weight"));
         NDArray mask = attentionMask;
-        if (ctx.encoderInputHook() != null) {
-            NDArray[] r = ctx.encoderInputHook().apply(h, mask, ctx);
+        if (ctx.inputEmbeddingHook() != null) {
+            NDArray[] r = ctx.inputEmbeddingHook().apply(h, mask, ctx);
             h = r[0];
             mask = r[1];
         }
