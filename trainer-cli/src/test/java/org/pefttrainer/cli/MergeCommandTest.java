@@ -76,7 +76,7 @@ class MergeCommandTest {
         assertEquals(2, run("--base", fx.model.toString(), "--adapter", fx.prompt.toString(), "--out",
                 dir.resolve("p").toString()));
         assertEquals("error: " + fx.prompt + ": a prompt-tuning adapter cannot be merged: it adds virtual tokens to the "
-                + "encoder input, not weight deltas (load it at inference with generate/serve --adapter instead)",
+                + "input embeddings, not weight deltas (load it at inference with generate/serve --adapter instead)",
                 err.toString().strip());
         err.getBuffer().setLength(0);
         assertEquals(2, run("--base", fx.model.toString(), "--adapter", fx.loraA.toString(), "--adapter",
