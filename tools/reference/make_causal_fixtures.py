@@ -179,6 +179,19 @@ def gpt2_case(name, seed, hub_names):
     print(name, tuple(logits.shape), float(logits.abs().max()))
 
 
+def save_adapter(peft_model, a, base_name):
+    """save_pretrained into a, with base_model_name_or_path the fixture's name (not this machine's absolute path)
+    and without PEFT's model card template."""
+    peft_model.save_pretrained(a)
+    with open(os.path.join(a, "adapter_config.json")) as f:
+        ac = json.load(f)
+    ac["base_model_name_or_path"] = base_name
+    with open(os.path.join(a, "adapter_config.json"), "w") as f:
+        json.dump(ac, f, indent=2, sort_keys=True)
+    os.remove(os.path.join(a, "README.md"))
+    return a
+
+
 def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
     """PEFT LoRA on a saved base: the adapter as PEFT saves it and the logits of base + adapter on the inputs."""
     from peft import LoraConfig, get_peft_model
@@ -194,14 +207,7 @@ def lora_case(base_name, model_cls, targets, out_name, seed, **extra):
     ids, mask, pos = inputs(12, 3)
     with torch.no_grad():
         logits = peft_model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
-    a = os.path.join(d, out_name)
-    peft_model.save_pretrained(a)
-    with open(os.path.join(a, "adapter_config.json")) as f:
-        ac = json.load(f)
-    ac["base_model_name_or_path"] = base_name  # not the absolute path of this machine
-    with open(os.path.join(a, "adapter_config.json"), "w") as f:
-        json.dump(ac, f, indent=2, sort_keys=True)
-    os.remove(os.path.join(a, "README.md"))  # PEFT's model card template
+    a = save_adapter(peft_model, os.path.join(d, out_name), base_name)
     # LoRA gradients of the causal-LM loss: labels = input_ids, -100 over the first 5 tokens (the "prompt") and
     # the padding; transformers shifts them inside the model
     labels = ids.clone()
@@ -241,14 +247,7 @@ def prompt_case(base_name, model_cls, out_name, seed):
     peft_model = get_peft_model(model, cfg)
     with torch.no_grad():
         peft_model.prompt_encoder["default"].embedding.weight.mul_(0.5)
-    a = os.path.join(d, out_name)
-    peft_model.save_pretrained(a)
-    with open(os.path.join(a, "adapter_config.json")) as f:
-        ac = json.load(f)
-    ac["base_model_name_or_path"] = base_name
-    with open(os.path.join(a, "adapter_config.json"), "w") as f:
-        json.dump(ac, f, indent=2, sort_keys=True)
-    os.remove(os.path.join(a, "README.md"))
+    a = save_adapter(peft_model, os.path.join(d, out_name), base_name)
     g = torch.Generator().manual_seed(9)
     ids = torch.randint(3, 64, (2, 12), generator=g)
     mask = torch.ones(2, 12, dtype=torch.long)

@@ -65,27 +65,7 @@ class OurAdaptersExportTest {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = Fixtures.load("t5-v1_1-gated", m.newSubManager(), null);
             Adapter adapter = factory.create(model, m);
-            Trainable trainable = new Trainable() {
-                public java.util.Map<String, NDArray> parameters() {
-                    return adapter.trainableParameters();
-                }
-
-                public org.pefttrainer.core.model.LinearHook linearHook() {
-                    return adapter.linearHook();
-                }
-
-                public org.pefttrainer.core.model.InputEmbeddingHook inputEmbeddingHook() {
-                    return adapter.inputEmbeddingHook();
-                }
-
-                public void saveTo(Path d) {
-                    adapter.save(d);
-                }
-
-                public String describe() {
-                    return name;
-                }
-            };
+            Trainable trainable = new org.pefttrainer.recipes.AdapterTrainable(adapter, name);
             TrainBatch batch = new TrainBatch(in.inputIds(), in.attentionMask(), in.decoderInputIds(), in.labels(),
                     List.of());
             int steps = 30;
@@ -166,27 +146,7 @@ class OurAdaptersExportTest {
             var model = (org.pefttrainer.core.model.CausalLM) org.pefttrainer.core.model.Architectures.load(
                     org.pefttrainer.core.io.hf.HfModelFolder.open(CAUSAL.resolve(base)), m.newSubManager());
             Adapter adapter = factory.create(model, m);
-            Trainable trainable = new Trainable() {
-                public java.util.Map<String, NDArray> parameters() {
-                    return adapter.trainableParameters();
-                }
-
-                public org.pefttrainer.core.model.LinearHook linearHook() {
-                    return adapter.linearHook();
-                }
-
-                public org.pefttrainer.core.model.InputEmbeddingHook inputEmbeddingHook() {
-                    return adapter.inputEmbeddingHook();
-                }
-
-                public void saveTo(Path d) {
-                    adapter.save(d);
-                }
-
-                public String describe() {
-                    return name;
-                }
-            };
+            Trainable trainable = new org.pefttrainer.recipes.AdapterTrainable(adapter, name);
             TrainBatch batch = new TrainBatch(ids, mask, null, shifted, List.of());
             int steps = 30;
             TrainerSettings s = new TrainerSettings(1, steps, 1, 1.0, 1e-2, 0.0, 0.9, 0.999, 1e-8,

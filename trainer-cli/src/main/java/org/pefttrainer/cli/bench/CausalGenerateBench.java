@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.pefttrainer.core.ProcessMemory;
@@ -14,13 +13,8 @@ import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
-import org.pefttrainer.core.io.hf.HfModelFolder;
-import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.Architectures;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.init.CausalInitializer;
-import org.pefttrainer.core.model.init.ModelInitializer;
 
 /**
  * Greedy generation of a decoder-only config's shape with random weights, as tools/reference/bench_generate.py
@@ -33,11 +27,7 @@ final class CausalGenerateBench {
     static ObjectNode run(Path configJson, int batch, int source, int newTokens, int repeats) throws Exception {
         Path dir = Files.createTempDirectory("bench-generate");
         try (NDManager root = NDManager.newBaseManager()) {
-            Path corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
-            ObjectNode cfg = CausalInitializer.configFile(configJson);
-            CausalInitializer.initialize(dir.resolve("model"), cfg, ModelInitializer.TokenizerSource.build(
-                    List.of(corpus), 100), 0, DType.F32, Long.MAX_VALUE, false);
-            LanguageModel model = Architectures.load(HfModelFolder.open(dir.resolve("model")), root.newSubManager());
+            LanguageModel model = TrainStepBench.randomCausalModel(configJson, dir, root.newSubManager());
             SplittableRandom random = new SplittableRandom(99);
             List<long[]> prompts = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
@@ -90,8 +80,6 @@ final class CausalGenerateBench {
     }
 
     private static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return new org.apache.commons.math3.stat.descriptive.rank.Median().evaluate(a);
     }
 }

@@ -101,11 +101,8 @@ public final class TrainStepBench {
                        String labelMode) throws Exception {
         Path dir = Files.createTempDirectory("bench-causal");
         try (NDManager root = NDManager.newBaseManager()) {
-            Path corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
-            ObjectNode cfg = CausalInitializer.configFile(configJson);
-            CausalInitializer.initialize(dir.resolve("model"), cfg, ModelInitializer.TokenizerSource.build(List.of(corpus),
-                    100), 0, DType.F32, Long.MAX_VALUE, false);
-            LanguageModel model = Architectures.load(HfModelFolder.open(dir.resolve("model")), root.newSubManager());
+            LanguageModel model = randomCausalModel(configJson, dir, root.newSubManager());
+            ObjectNode cfg = HfModelFolder.open(dir.resolve("model")).config();
             double rssModel = ProcessMemory.rssMib();
             Trainable trainable;
             if (mode.equals("lora")) {
@@ -149,6 +146,17 @@ public final class TrainStepBench {
         } finally {
             AtomicFiles.deleteRecursively(dir);
         }
+    }
+
+    /**
+     * Random weights of a decoder-only config's shape (fp32, seed 0), written as a model folder {@code dir/model} as
+     * init-model writes one (with a throwaway word-level tokenizer), and loaded on {@code manager}.
+     */
+    static LanguageModel randomCausalModel(Path configJson, Path dir, NDManager manager) throws java.io.IOException {
+        Path corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
+        CausalInitializer.initialize(dir.resolve("model"), CausalInitializer.configFile(configJson),
+                ModelInitializer.TokenizerSource.build(List.of(corpus), 100), 0, DType.F32, Long.MAX_VALUE, false);
+        return Architectures.load(HfModelFolder.open(dir.resolve("model")), manager);
     }
 
     /** Runs {@code warmup + steps} updates of the real Trainer on one batch and times the last {@code steps}. */

@@ -50,7 +50,12 @@ public record ModelLayout(String architecture, List<String> linearModules, Map<S
         Map<String, long[]> shapes = new LinkedHashMap<>();
         model.weights().arrays().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
         return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases(),
-                model.conv1dModules(), model instanceof CausalLM ? "CAUSAL_LM" : "SEQ_2_SEQ_LM");
+                model.conv1dModules(), taskTypeOf(model));
+    }
+
+    /** PEFT's task_type for adapters of {@code model}: CAUSAL_LM for a decoder-only model, else SEQ_2_SEQ_LM. */
+    public static String taskTypeOf(LanguageModel model) {
+        return model instanceof CausalLM ? "CAUSAL_LM" : "SEQ_2_SEQ_LM";
     }
 
     /** The stored parameter {@code name} stands for (itself unless it is a tied alias). */

@@ -94,7 +94,7 @@ public record PromptTuningConfig(
 
     /** PEFT's _prepare_prompt_learning_config: unset model dimensions taken from the base model. */
     public PromptTuningConfig withModelDefaults(LanguageModel base) {
-        String task = taskType == null ? ModelLayout.of(base).taskType() : taskType;
+        String task = taskType == null ? ModelLayout.taskTypeOf(base) : taskType;
         return new PromptTuningConfig(numVirtualTokens, tokenDim == null ? base.hiddenSize() : tokenDim,
                 numTransformerSubmodules == null ? defaultSubmodules(task) : numTransformerSubmodules,
                 numAttentionHeads == null ? base.numAttentionHeads() : numAttentionHeads,

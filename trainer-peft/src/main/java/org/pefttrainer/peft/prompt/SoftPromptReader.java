@@ -21,7 +21,7 @@ public final class SoftPromptReader {
     public static SoftPrompt read(Path dir, ConfigReader configJson, LanguageModel base, NDManager manager,
             String name) {
         PromptTuningConfig config = PromptTuningConfig.fromJson(configJson);
-        String task = ModelLayout.of(base).taskType();
+        String task = ModelLayout.taskTypeOf(base);
         if (!config.taskType().equals(task)) {
             // PEFT would wrap the base in the other PeftModel class: the prompt was trained for another kind of model
             throw configJson.error("task_type", "is '" + config.taskType() + "', expected '" + task + "' (the base "

@@ -1,5 +1,7 @@
 package org.pefttrainer.peft.lora;
 
+import static org.pefttrainer.peft.CausalFixtures.CASES;
+import static org.pefttrainer.peft.CausalFixtures.matrix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +26,6 @@ import org.pefttrainer.peft.adapter.Adapter;
  * logits.
  */
 class CausalLoraParityTest {
-    static final Path CASES = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal");
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-gqa", "gpt2"})
@@ -118,17 +119,5 @@ class CausalLoraParityTest {
             }
             assertEquals(ref.tensors().size() - 1, checked, "every LoRA matrix has a gradient");
         }
-    }
-
-    static NDArray matrix(NDManager m, JsonNode rows) {
-        int r = rows.size();
-        int c = rows.get(0).size();
-        long[] v = new long[r * c];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                v[i * c + j] = rows.get(i).get(j).asLong();
-            }
-        }
-        return m.create(v, new Shape(r, c));
     }
 }

@@ -1,5 +1,6 @@
 package org.pefttrainer.peft.merge;
 
+import static org.pefttrainer.peft.CausalFixtures.CASES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,6 @@ import org.pefttrainer.peft.lora.LoraWeights;
  * base + adapter's logits.
  */
 class CausalMergeTest {
-    static final Path CASES = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal");
 
     @TempDir Path dir;
 

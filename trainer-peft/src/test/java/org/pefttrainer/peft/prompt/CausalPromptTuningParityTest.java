@@ -1,5 +1,7 @@
 package org.pefttrainer.peft.prompt;
 
+import static org.pefttrainer.peft.CausalFixtures.CASES;
+import static org.pefttrainer.peft.CausalFixtures.matrix;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -40,7 +42,6 @@ import org.pefttrainer.peft.adapter.Adapter;
  * the adapter_config.json PEFT writes.
  */
 class CausalPromptTuningParityTest {
-    static final Path CASES = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal");
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-gqa", "gpt2"})
@@ -208,17 +209,5 @@ class CausalPromptTuningParityTest {
             v[i] = row.get(i).asLong();
         }
         return v;
-    }
-
-    static NDArray matrix(NDManager m, JsonNode rows) {
-        int r = rows.size();
-        int c = rows.get(0).size();
-        long[] v = new long[r * c];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                v[i * c + j] = rows.get(i).get(j).asLong();
-            }
-        }
-        return m.create(v, new Shape(r, c));
     }
 }

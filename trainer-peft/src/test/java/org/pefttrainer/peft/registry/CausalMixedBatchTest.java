@@ -1,5 +1,6 @@
 package org.pefttrainer.peft.registry;
 
+import static org.pefttrainer.peft.CausalFixtures.CASES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,8 +31,7 @@ import org.pefttrainer.peft.prompt.SoftPrompt;
  * greedy and beam search, with and without the KV cache.
  */
 class CausalMixedBatchTest {
-    static final Path BASE = Path.of("..", "trainer-core", "src", "test", "resources", "reference", "causal",
-            "llama-gqa");
+    static final Path BASE = CASES.resolve("llama-gqa");
     static final List<String> ROWS = Arrays.asList("lora", null, "prompt4", "prompt2", "lora", "prompt4", null);
 
     @Test
