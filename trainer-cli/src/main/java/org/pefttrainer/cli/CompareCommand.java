@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.eval.compare.ComparePage;
 import org.pefttrainer.eval.compare.ComparedRow;
 import org.pefttrainer.eval.compare.Comparison;
@@ -36,6 +37,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML page with charts.")
     Path html;
 
+    @Option(names = "--force", description = "Replace existing --markdown / --html files.")
+    boolean force;
+
     @Option(names = "--resamples", defaultValue = "1000", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).")
     int resamples;
 
@@ -52,6 +56,16 @@ public final class CompareCommand implements Callable<Integer> {
             b = new BootstrapSettings(confidence, resamples, seed);
         } catch (IllegalArgumentException e) {
             throw new UserException("--resamples/--seed/--confidence: " + e.getMessage());
+        }
+        List<OutputTarget.Input> inputs = new ArrayList<>();
+        dirs.forEach(d -> inputs.add(new OutputTarget.Input("DIR", d)));
+        if (markdown != null) {
+            List<OutputTarget.Input> in = new ArrayList<>(inputs);
+            in.add(new OutputTarget.Input("--html", html));
+            OutputTarget.file(markdown, "--markdown", force, in);
+        }
+        if (html != null) {
+            OutputTarget.file(html, "--html", force, inputs);
         }
         List<ComparedRow> rows = new ArrayList<>();
         for (Path d : dirs) {

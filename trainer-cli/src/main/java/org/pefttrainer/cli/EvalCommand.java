@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.LoadedConfig;
+import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.recipes.ConfigInputs;
 import org.pefttrainer.recipes.EvaluateRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,12 +29,19 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Output folder (default: <run.output_dir>/eval-<run.name>).")
     Path out;
 
+    @Option(names = "--force", description = "Replace an existing eval output folder (one peft eval wrote: it holds "
+            + OutputTarget.MARKER + "); run folders, inputs and other folders are never replaced.")
+    boolean force;
+
     @Override
     public Integer call() {
         LoadedConfig config = ConfigArguments.split(args).load();
         Path dir = out != null ? out
                 : config.settings().run().outputDir().resolve("eval-" + config.settings().run().name());
-        EvaluateRecipe.run(config, dir, System.out);
+        // Checked before the model loads and any example is generated.
+        OutputTarget target = OutputTarget.folder(dir, "--out", OutputTarget.Kind.EVAL, force,
+                ConfigInputs.of(config.settings()));
+        EvaluateRecipe.run(config, target, System.out);
         return 0;
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
@@ -145,14 +146,13 @@ public final class GenerateCommand implements Callable<Integer> {
         for (String i : inputs) {
             if (i.startsWith("@")) {
                 Path f = Path.of(i.substring(1));
-                try {
-                    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                        if (!line.isBlank()) {
-                            texts.add(line);
-                        }
-                    }
-                } catch (NoSuchFileException e) {
+                if (!Files.exists(f)) {
                     throw new UserException("--input " + i + ": file not found");
+                }
+                for (String line : TextFiles.readLines(f, "--input file")) {
+                    if (!line.isBlank()) {
+                        texts.add(line);
+                    }
                 }
             } else {
                 texts.add(i);

@@ -1,6 +1,5 @@
 package org.pefttrainer.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +10,6 @@ import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
-import org.pefttrainer.core.io.Json;
 import org.pefttrainer.inference.DecodingOptions;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.recipes.Decoding;
@@ -62,8 +60,27 @@ final class InferenceOptions {
      */
     LoadedConfig config() {
         ConfigArguments args = ConfigArguments.split(configArgs);
-        return args.config().isPresent() ? args.load()
-                : org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(args.overrides());
+        List<String> overrides = new ArrayList<>(args.overrides());
+        flags().forEach((key, value) -> overrides.add(key + "=" + value));
+        return args.config().isPresent() ? new ConfigArguments(args.config(), overrides).load()
+                : org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(overrides);
+    }
+
+    /**
+     * The decoding flags as the generation keys they stand for: layered with the config's keys before any check,
+     * so {@code --strategy beam} with {@code generation.num_return_sequences=2} is one valid setting, as it is in a
+     * config file.
+     */
+    private java.util.Map<String, Object> flags() {
+        java.util.Map<String, Object> f = new LinkedHashMap<>();
+        Object[][] pairs = {{"strategy", strategy}, {"max_new_tokens", maxNewTokens}, {"num_beams", numBeams},
+            {"temperature", temperature}, {"top_k", topK}, {"top_p", topP}, {"seed", seed}};
+        for (Object[] p : pairs) {
+            if (p[1] != null) {
+                f.put("generation." + p[0], p[1]);
+            }
+        }
+        return f;
     }
 
     /** NAME=DIR pairs in order; the config's serve.adapters come first when {@code withServeAdapters}. */
@@ -107,34 +124,10 @@ final class InferenceOptions {
      * sources of the non-default settings go to stderr.
      */
     DecodingOptions decoding(TrainerConfig cfg, InferenceEngine engine, java.io.PrintWriter log) {
-        Decoding resolved = Decoding.of(cfg.generation(), engine.session().folder());
-        int defaultBeams = Math.max(resolved.settings().numBeams(), Decoding.DEFAULT_BEAMS);
-        DecodingOptions defaults = new DecodingOptions(resolved.settings(), defaultBeams);
-        ObjectNode flags = Json.MAPPER.createObjectNode();
-        if (strategy != null) {
-            flags.put("strategy", strategy);
-        }
-        if (maxNewTokens != null) {
-            flags.put("max_new_tokens", maxNewTokens);
-        }
-        if (numBeams != null) {
-            flags.put("num_beams", numBeams);
-        }
-        if (temperature != null) {
-            flags.put("temperature", temperature);
-        }
-        if (topK != null) {
-            flags.put("top_k", topK);
-        }
-        if (topP != null) {
-            flags.put("top_p", topP);
-        }
-        if (seed != null) {
-            flags.put("seed", seed);
-        }
-        Decoding flagged = resolved.withFlags(defaults.apply(flags, java.util.Set.of()));
-        log.println(flagged.describe());
+        Decoding resolved = Decoding.of(cfg.generation(), engine.session().folder())
+                .fromFlags(flags().keySet().stream().map(k -> k.substring("generation.".length())).toList());
+        log.println(resolved.describe());
         log.flush();
-        return new DecodingOptions(flagged.settings(), defaultBeams);
+        return new DecodingOptions(resolved.settings(), Math.max(resolved.settings().numBeams(), Decoding.DEFAULT_BEAMS));
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.init.ModelInitializer;
@@ -65,11 +66,23 @@ public final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to create.")
     Path out;
 
-    @Option(names = "--force", description = "Replace an existing folder.")
+    @Option(names = "--force", description = "Replace an existing model folder that init-model wrote (it holds "
+            + OutputTarget.MARKER + ").")
     boolean force;
 
     @Override
     public Integer call() {
+        if (vocabSize < 1) {
+            throw new UserException("--vocab-size " + vocabSize + ": must be at least 1");
+        }
+        if (seed < 0) {
+            throw new UserException("--seed " + seed + ": must be 0 or more");
+        }
+        List<OutputTarget.Input> inputs = new ArrayList<>();
+        inputs.add(new OutputTarget.Input("--config", config));
+        inputs.add(new OutputTarget.Input("--tokenizer", tokenizer));
+        corpus.forEach(c -> inputs.add(new OutputTarget.Input("--corpus", c)));
+        OutputTarget.folder(out, "--out", OutputTarget.Kind.MODEL, force, inputs); // checked before any work
         DType d = DType.parseUserName(dtype);
         if (d == null) {
             throw new UserException("--dtype " + dtype + " is not supported (f32, f16 or bf16)");

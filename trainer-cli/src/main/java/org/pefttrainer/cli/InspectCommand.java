@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.hf.VocabularyCheck;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
@@ -62,6 +63,9 @@ public final class InspectCommand implements Callable<Integer> {
             System.out.println("  unexpected tensors: " + (problems.get(1).isEmpty() ? "none" : problems.get(1)));
         }
         System.out.println("  tokenizer.json: " + folder.tokenizerJson().map(p -> "present").orElse("MISSING"));
+        List<String> vocabulary = VocabularyCheck.problems(folder);
+        System.out.println("  token ids within vocab_size: " + (vocabulary.isEmpty() ? "yes"
+                : "NO: " + String.join("; ", vocabulary)));
         System.out.println("  generation_config.json: " + folder.generationConfig().map(Object::toString).orElse("absent"));
         return 0;
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.peft.lora.LoraWeights;
@@ -58,7 +59,8 @@ public final class MergeCommand implements Callable<Integer> {
             description = "Shard the weights above this size, e.g. 500MB (default: ${DEFAULT-VALUE}).")
     String maxShardSize;
 
-    @Option(names = "--force", description = "Replace an existing output folder.")
+    @Option(names = "--force", description = "Replace an existing output folder that peft wrote as the same kind"
+            + " (merged model, adapter; it holds " + OutputTarget.MARKER + "). Inputs and run folders are never replaced.")
     boolean force;
 
     @Option(names = "--verify", description = "Compare the logits of base+adapter and of the merged model on sample inputs; fail above the tolerance.")
@@ -75,12 +77,29 @@ public final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter outw = spec.commandLine().getOut();
         long t0 = System.nanoTime();
+        if (saveCombined != null && saveCombined.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+            throw new UserException("--out and --save-combined name the same folder " + out + "; give two folders");
+        }
+        // Every output is checked against every input before any work (OutputTarget's rule).
+        List<OutputTarget.Input> inputs = new ArrayList<>();
+        inputs.add(new OutputTarget.Input("--base", base));
+        adapters.forEach(a -> inputs.add(new OutputTarget.Input("--adapter", a)));
+        List<OutputTarget.Input> outInputs = new ArrayList<>(inputs);
+        outInputs.add(new OutputTarget.Input("--save-combined", saveCombined));
+        OutputTarget outTarget = OutputTarget.folder(out, "--out", OutputTarget.Kind.MERGED_MODEL, force, outInputs);
+        OutputTarget combinedTarget = null;
+        if (saveCombined != null) {
+            List<OutputTarget.Input> combinedInputs = new ArrayList<>(inputs);
+            combinedInputs.add(new OutputTarget.Input("--out", out));
+            combinedTarget = OutputTarget.folder(saveCombined, "--save-combined", OutputTarget.Kind.ADAPTER, force,
+                    combinedInputs);
+        }
         HfModelFolder baseFolder = HfModelFolder.open(base);
         double[] w = weights == null ? null : weights.stream().mapToDouble(Double::doubleValue).toArray();
         WeightedAdapters.Combination how = WeightedAdapters.Combination.parse(combination);
         LoraWeights adapter = MergeInputs.read(baseFolder, adapters, w, how);
-        if (saveCombined != null) {
-            adapter.save(saveCombined);
+        if (combinedTarget != null) {
+            combinedTarget.writeFolder(adapter::save);
             outw.printf("saved the combined adapter (r=%d, scaling %s) to %s%n", adapter.config().r(),
                     adapter.scaling(), saveCombined);
         }
@@ -91,8 +110,8 @@ public final class MergeCommand implements Callable<Integer> {
         LoraMerger merger = LoraMerger.of(adapter, MergeInputs.layout(baseFolder));
         double tol = tolerance != null ? tolerance : MergeVerifier.defaultTolerance(d);
         boolean relative = tolerance == null && MergeVerifier.relativeTolerance(d);
-        MergedModelWriter.Result r = MergedModelWriter.write(baseFolder, merger, out, d,
-                InitModelCommand.parseSize(maxShardSize), force, verify ? tmp -> {
+        MergedModelWriter.Result r = MergedModelWriter.write(baseFolder, merger, outTarget, d,
+                InitModelCommand.parseSize(maxShardSize), verify ? tmp -> {
                     MergeVerifier.Verification v = MergeVerifier.verify(baseFolder, adapter, HfModelFolder.open(tmp),
                             tol, relative);
                     outw.printf(Locale.ROOT, "verify: max |logit difference| %.3g over %d logits (largest |logit| %.3g),"

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.metrics.TextMetrics;
@@ -48,6 +49,9 @@ public final class RougeCommand implements Callable<Integer> {
             description = "Metrics of the summary: rouge, bleu, exact_match (em), all (default: ${DEFAULT-VALUE}).")
     List<String> metrics;
 
+    @Option(names = "--force", description = "Replace existing --output / --summary files (never the --input file).")
+    boolean force;
+
     @Option(names = "--seed", defaultValue = "42", description = "numpy seed of the bootstrap (default: ${DEFAULT-VALUE}).")
     int seed;
 
@@ -66,6 +70,12 @@ public final class RougeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         java.util.Set<TextMetrics.Family> families = TextMetrics.Family.parse(metrics, "--metrics");
+        OutputTarget.file(output, "--output", force, List.of(new OutputTarget.Input("--input", input),
+                new OutputTarget.Input("--summary", summary)));
+        if (summary != null) {
+            OutputTarget.file(summary, "--summary", force, List.of(new OutputTarget.Input("--input", input),
+                    new OutputTarget.Input("--output", output)));
+        }
         // One read of the pairs: each scored once for the per-line ROUGE output and the summary's metrics (BLEU is
         // a corpus statistic and exact match a mean, both with their own intervals)
         java.util.Set<TextMetrics.Family> scored = java.util.EnumSet.copyOf(families);

@@ -86,6 +86,15 @@ public final class Decoding {
         }
     }
 
+    /** The same settings, with {@code keys} marked as set by a generate/serve flag (flags arrive as config keys). */
+    public Decoding fromFlags(List<String> keys) {
+        Map<String, String> s = new LinkedHashMap<>(sources);
+        for (String k : keys) {
+            s.put(k, FROM_FLAG);
+        }
+        return new Decoding(settings, s);
+    }
+
     /** Settings from a generate/serve flag (or a request's field), on top of these. */
     public Decoding withFlags(GenerationConfig flagged) {
         Map<String, String> s = new LinkedHashMap<>(sources);

@@ -47,9 +47,12 @@ final class EpochEvaluation implements EpochEndListener {
         Decoding decoding = Decoding.of(cfg.generation(), session.folder());
         LOG.info("epoch-end validation " + decoding.describe());
         this.evaluator = EvaluateRecipe.evaluator(cfg, session, decoding.settings());
-        this.tokenized = cfg.eval().validationLoss()
-                ? TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(examples)
-                : null;
+        List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(examples);
+        // Refused now what would fail at the first epoch's end, after the epoch's training.
+        Preflight.generation(session, decoding.settings(),
+                Preflight.longestPrompt(encoded, cfg.data().maxSourceLength()), Preflight.virtualTokens(cfg),
+                cfg.data().maxSourceLength(), "epoch-end evaluation");
+        this.tokenized = cfg.eval().validationLoss() ? encoded : null;
         this.collator = TaskData.collator(session, cfg.data());
     }
 

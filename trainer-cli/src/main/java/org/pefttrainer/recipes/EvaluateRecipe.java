@@ -2,6 +2,7 @@ package org.pefttrainer.recipes;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +17,7 @@ import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.generate.GenerationConfig;
-import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.train.ProgressLines;
 import org.pefttrainer.core.train.ValidationLoss;
@@ -27,6 +28,7 @@ import org.pefttrainer.eval.metrics.Resampling;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 import org.pefttrainer.peft.adapter.Adapter;
+import org.pefttrainer.peft.prompt.PromptTuningConfig;
 
 /**
  * {@code peft eval}: generates summaries for a dataset split with the base model (and the adapter in {@code adapter},
@@ -35,8 +37,14 @@ import org.pefttrainer.peft.adapter.Adapter;
 public final class EvaluateRecipe {
     private EvaluateRecipe() {}
 
+    /** Into a new folder {@code outDir} (an existing one is refused). */
     public static EvalResult run(LoadedConfig lc, Path outDir, PrintStream out) {
+        return run(lc, OutputTarget.folder(outDir, "--out", OutputTarget.Kind.EVAL, false, ConfigInputs.of(lc.settings())), out);
+    }
+
+    public static EvalResult run(LoadedConfig lc, OutputTarget target, PrintStream out) {
         TrainerConfig cfg = lc.settings();
+        Path outDir = target.path();
         try (ModelSession session = ModelSession.open(cfg)) {
             Adapter adapter = cfg.adapter().map(p -> Adapter.load(p, session.model(), session.root())).orElse(null);
             try {
@@ -44,6 +52,11 @@ public final class EvaluateRecipe {
                 Decoding resolved = Decoding.of(cfg.generation(), session.folder());
                 GenerationConfig decoding = resolved.settings();
                 Evaluator evaluator = evaluator(cfg, session, decoding);
+                List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate())
+                        .encodeAll(examples);
+                Preflight.generation(session, decoding, Preflight.longestPrompt(encoded, cfg.data().maxSourceLength()),
+                        adapter != null && adapter.config() instanceof PromptTuningConfig p ? p.numVirtualTokens() : 0,
+                        cfg.data().maxSourceLength(), "eval");
                 out.printf(Locale.ROOT, "evaluating %s on %,d examples of %s (%s)%s%n%s%n",
                         session.folder().dir(), examples.size(), cfg.data().path(), cfg.data().split(),
                         adapter == null ? "" : ", adapter " + cfg.adapter().get(), resolved.describe());
@@ -76,8 +89,7 @@ public final class EvaluateRecipe {
                 Resampling.Estimate loss = null;
                 if (cfg.eval().validationLoss()) {
                     // The loss of the reference summaries under the model: the fine-tuned row's "validation loss".
-                    List<TokenizedExample> tok = TaskData.encoder(session, cfg.data().promptTemplate())
-                            .encodeAll(examples);
+                    List<TokenizedExample> tok = encoded;
                     ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok,
                             TaskData.collator(session, cfg.data()), cfg.eval().batchSize(), session.root(),
                             adapter == null ? null : adapter.linearHook(),
@@ -91,8 +103,14 @@ public final class EvaluateRecipe {
                     about.put("label_tokens", java.util.Arrays.stream(vl.tokens()).sum());
                 }
                 about.put("method", adapter == null ? "zero-shot" : adapter.type().peftType());
-                EvalOutput.write(outDir, r, cfg.eval().useStemmer(), about);
-                AtomicFiles.writeString(outDir.resolve(FinetuneRecipe.SAVED_CONFIG), lc.rendered());
+                if (r.predictions().stream().allMatch(p -> p.example().references().stream().allMatch(String::isBlank))) {
+                    out.println("warning: every reference of " + cfg.data().path() + " (" + cfg.data().split()
+                            + ") is empty, so every score is 0: check data.references and the dataset's columns");
+                }
+                target.writeFolder(tmp -> {
+                    EvalOutput.write(tmp, r, cfg.eval().useStemmer(), about);
+                    Files.writeString(tmp.resolve(FinetuneRecipe.SAVED_CONFIG), lc.rendered());
+                });
                 printSummary(r, loss, out);
                 out.printf(Locale.ROOT, "%d examples in %.1fs (%.2f examples/s, %.1f generated tokens/s). Wrote %s and %s%n",
                         examples.size(), r.seconds(), examples.size() / r.seconds(), r.generatedTokens() / r.seconds(),

@@ -1,5 +1,6 @@
 package org.pefttrainer.recipes;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,9 +19,13 @@ import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.LengthBucketedSampler;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.io.hf.ModelIdentity;
 import org.pefttrainer.core.train.ConsoleProgress;
 import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.LrSchedule;
+import org.pefttrainer.core.train.RunLock;
 import org.pefttrainer.core.train.StopSignal;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.Trainer;
@@ -41,18 +46,44 @@ public final class FinetuneRecipe {
     public static Trainer.Result run(LoadedConfig lc, Path resumeDir, PrintStream out) {
         TrainerConfig cfg = lc.settings();
         Path runDir = resumeDir != null ? resumeDir : cfg.run().runDir();
-        if (resumeDir == null && Files.isDirectory(runDir) && !isEmpty(runDir)) {
-            throw new UserException(runDir + ": run folder already exists (set run.name to another name, or continue"
-                    + " it with --resume " + runDir + ")");
+        boolean fresh = resumeDir == null;
+        boolean existed = Files.exists(runDir);
+        if (fresh) {
+            if (Files.isDirectory(runDir) && !isEmpty(runDir)) {
+                throw new UserException(runDir + ": run folder already exists (set run.name to another name, or"
+                        + " continue it with --resume " + runDir + ")");
+            }
+            OutputTarget.checkPlacement(runDir, "run folder (run.output_dir/run.name)", ConfigInputs.of(cfg));
         }
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            lock.takenOverFrom().ifPresent(pid -> out.println("note: took over the run folder lock of process " + pid
+                    + ", which ended without releasing it"));
+            Trainer[] trainer = new Trainer[1];
+            try {
+                return train(lc, runDir, fresh, trainer, out);
+            } catch (RuntimeException | Error e) {
+                if (fresh && (trainer[0] == null || trainer[0].stepsDone() == 0)) {
+                    // Failed before its first step: nothing of value was made, and the same command can run again.
+                    removeRunFolder(runDir, existed);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static Trainer.Result train(LoadedConfig lc, Path runDir, boolean fresh, Trainer[] trainerOut,
+            PrintStream out) {
+        TrainerConfig cfg = lc.settings();
         out.println("resolved config (" + lc.source() + "):");
         out.println(lc.rendered().strip());
-        if (resumeDir == null) {
+        if (fresh) {
+            OutputTarget.mark(runDir, OutputTarget.Kind.RUN);
             AtomicFiles.writeString(runDir.resolve(SAVED_CONFIG), lc.rendered());
         }
         long start = System.nanoTime();
         try (ModelSession session = ModelSession.open(cfg);
                 TrainableParts parts = TrainableParts.create(cfg, session)) {
+            checkBaseModel(runDir, session, fresh);
             Trainable trainable = parts.trainable();
             long baseParams = session.model().weights().parameterCount();
             out.printf(Locale.ROOT, "model %s: %,d parameters (frozen: %s); trainable: %s, %,d parameters (%.3f%%)%n",
@@ -66,6 +97,7 @@ public final class FinetuneRecipe {
                 throw new UserException(cfg.data().path() + ": the " + cfg.data().trainSplit() + " split has no examples to train on");
             }
             List<TokenizedExample> tokenized = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(train);
+            Preflight.training(cfg, session, tokenized, out);
             Collator collator = TaskData.collator(session, cfg.data());
             int batch = cfg.train().batchSize();
             LengthBucketedSampler sampler = cfg.train().bucketByLength()
@@ -78,14 +110,52 @@ public final class FinetuneRecipe {
             List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir));
             Trainer trainer = new Trainer(settings(cfg), session.model(), trainable, plan, runDir, listeners,
                     new ConsoleProgress("train", System.err), StopSignal.installOnInterrupt());
+            trainerOut[0] = trainer;
             long trainStart = System.nanoTime();
-            Trainer.Result result = trainer.train(resumeDir != null);
+            Trainer.Result result = trainer.train(!fresh);
             parts.finish(result, runDir, out);
             RunSummary.write(runDir, cfg.peft().method().configName(), trainable.describe(), session.folder().dir(),
                     baseParams, trainable.parameterCount(), result, (System.nanoTime() - trainStart) / 1e9);
-            out.printf(Locale.ROOT, "%s in %.1f min. %s%n", result.message(), (System.nanoTime() - start) / 60e9,
-                    result.adapterDir() != null ? "Result: " + result.adapterDir() : "");
+            String took = String.format(Locale.ROOT, "%.1f min", (System.nanoTime() - start) / 60e9);
+            out.println(result.adapterDir() != null
+                    ? result.message() + " in " + took + ". Result: " + result.adapterDir()
+                    : result.message().replaceAll("\\.$", "") + " (after " + took + ")");
             return result;
+        }
+    }
+
+    /** The identity of the base model a run trains on; a resume must find the same model at model.path. */
+    static final String BASE_MODEL = "base_model.json";
+
+    private static void checkBaseModel(Path runDir, ModelSession session, boolean fresh) {
+        ModelIdentity now = ModelIdentity.of(session.folder());
+        Path file = runDir.resolve(BASE_MODEL);
+        if (fresh) {
+            Json.write(file, now.toJson(session.folder().dir()));
+            return;
+        }
+        if (!Files.isRegularFile(file)) {
+            return; // a run from before the record: nothing to compare with
+        }
+        JsonNode then = Json.read(file);
+        String diff = ModelIdentity.fromJson(then).difference(now);
+        if (diff != null) {
+            throw new UserException(runDir + ": --resume: the base model at " + session.folder().dir() + " is not the one"
+                    + " this run trained on (" + then.path("path").asText() + ", recorded in " + BASE_MODEL + "): "
+                    + diff + "; put the original model back at model.path");
+        }
+    }
+
+    private static void removeRunFolder(Path runDir, boolean existed) {
+        if (existed) {
+            // The user's (empty) folder stays; what this attempt put in it goes.
+            try (Stream<Path> s = Files.list(runDir)) {
+                s.forEach(AtomicFiles::deleteRecursively);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        } else {
+            AtomicFiles.deleteRecursively(runDir);
         }
     }
 
@@ -109,11 +179,13 @@ public final class FinetuneRecipe {
         return new LengthBucketedSampler(zeros, zeros, batch, seed, 1, false);
     }
 
-    /** No files but temporaries a kill left before the run saved its config (so nothing of the run exists yet). */
+    /**
+     * No files but hidden ones (temporaries, the lock, the marker) that a kill left before the run saved its config,
+     * so nothing of the run exists yet.
+     */
     private static boolean isEmpty(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.allMatch(p -> p.getFileName().toString().startsWith(".")
-                    && p.getFileName().toString().contains(".tmp-"));
+            return s.allMatch(p -> p.getFileName().toString().startsWith("."));
         } catch (IOException e) {
             return false;
         }

@@ -11,6 +11,7 @@ import org.pefttrainer.core.config.ModelConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.hf.VocabularyCheck;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.Architectures;
 import org.pefttrainer.core.model.LanguageModel;
@@ -53,6 +54,10 @@ public final class ModelSession implements AutoCloseable {
                     2_000_000_000L, false);
         }
         HfModelFolder folder = HfModelFolder.open(dir);
+        List<String> vocabulary = VocabularyCheck.problems(folder);
+        if (!vocabulary.isEmpty()) {
+            throw new UserException(vocabulary.get(0));
+        }
         Device device = device(deviceChoice);
         NDManager root = NDManager.newBaseManager(device);
         try {

@@ -170,8 +170,10 @@ public final class InferenceServer implements AutoCloseable {
         } catch (UserException e) {
             send(ex, 400, error(e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
-            send(ex, 500, error("internal error: " + e));
+            // A bug, not the client's fault: the details stay in the server log, under an id the client can quote.
+            String incident = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
+            LOG.error("{} {} failed (incident {})", ex.getRequestMethod(), ex.getRequestURI(), incident, e);
+            send(ex, 500, error("internal error (incident " + incident + ", in the server log)"));
         } finally {
             ex.close();
         }

@@ -190,6 +190,18 @@ class InferenceServerTest {
     }
 
     @Test
+    void aTinyTemperatureIsGreedyNotAnInternalError() {
+        // Issue 25: temperature 1e-45 made score / T overflow and the server answered 500 with the engine's exception.
+        Reply greedy = call("POST", "/generate", generateBody("a", "w1 w2", ", \"strategy\": \"greedy\""));
+        Reply cold = call("POST", "/generate", generateBody("a", "w1 w2", ", \"strategy\": \"sample\","
+                + " \"temperature\": 1e-45, \"seed\": 3"));
+        assertEquals(200, cold.status(), cold.body().toString());
+        assertEquals(greedy.body().get("text"), cold.body().get("text"));
+        assertError(400, "generation settings: seed must be 0 or more, got -1", call("POST", "/generate",
+                generateBody("a", "w1", ", \"seed\": -1")));
+    }
+
+    @Test
     void loadAndUnloadAdaptersOverHttp() {
         Reply loaded = call("POST", "/adapters", "{\"name\": \"c\", \"path\": \"" + fx.loraA + "\"}");
         assertEquals(201, loaded.status(), loaded.body().toString());

@@ -3,7 +3,6 @@ package org.pefttrainer.core.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 
 /**
  * Loads a config the way every command does: the file (HOCON or JSON; includes relative to it) layered over
@@ -40,8 +40,8 @@ public final class ConfigLoader {
         if (!Files.isRegularFile(file)) {
             throw new UserException("config file not found: " + file);
         }
-        Config config = parse(() -> ConfigFactory.parseFile(file.toFile(),
-                ConfigParseOptions.defaults().setAllowMissing(false)));
+        TextFiles.readUtf8(file, "config file"); // Typesafe would turn bytes that are not UTF-8 into U+FFFD
+        Config config = parse(() -> ConfigFactory.parseFile(file.toFile(), StrictIncluder.options(file)));
         return finish(file.toString(), RunNamer.configName(file.getFileName().toString()), config, parsed, clock,
                 file.toAbsolutePath().normalize().getParent());
     }

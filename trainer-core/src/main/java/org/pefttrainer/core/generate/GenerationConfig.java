@@ -67,6 +67,7 @@ public record GenerationConfig(
         check(noRepeatNgramSize >= 0, "no_repeat_ngram_size must be 0 (off) or positive, got " + noRepeatNgramSize);
         check(temperature > 0 && Double.isFinite(temperature), "temperature must be > 0, got " + temperature);
         check(topK >= 0, "top_k must be 0 (off) or positive, got " + topK);
+        check(seed >= 0, "seed must be 0 or more, got " + seed);
         check(topP > 0 && topP <= 1, "top_p must be in (0, 1], got " + topP);
         check(Double.isFinite(lengthPenalty), "length_penalty must be a finite number, got " + lengthPenalty);
         switch (strategy) {

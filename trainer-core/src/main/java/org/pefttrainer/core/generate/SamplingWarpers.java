@@ -7,21 +7,38 @@ import java.util.Arrays;
  * filter value -inf and min_tokens_to_keep 1, then the softmax to probabilities.
  */
 final class SamplingWarpers {
-    private final float temperature;
+    private final double temperature;
     private final int topK;
     private final double topP;
 
     SamplingWarpers(double temperature, int topK, double topP) {
-        this.temperature = (float) temperature;
+        this.temperature = temperature;
         this.topK = topK;
         this.topP = topP;
     }
 
     /** Warps {@code scores} in place. */
     void apply(float[] scores) {
-        if (temperature != 1f) {
-            for (int i = 0; i < scores.length; i++) {
-                scores[i] = scores[i] / temperature;
+        if (temperature != 1.0) {
+            float t = (float) temperature;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : scores) {
+                max = Math.max(max, Math.abs(v) == Float.POSITIVE_INFINITY ? max : Math.abs(v));
+            }
+            if (t >= Float.MIN_NORMAL && max / t < Float.MAX_VALUE / 2) {
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = scores[i] / t; // transformers' arithmetic, to the bit
+                }
+            } else {
+                // A temperature so small that score / T overflows: shift by the row's maximum first (softmax does
+                // not change), so the best tokens get 0 and the rest -inf instead of inf - inf = NaN.
+                float top = Float.NEGATIVE_INFINITY;
+                for (float v : scores) {
+                    top = Math.max(top, v);
+                }
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = (float) ((scores[i] - (double) top) / temperature);
+                }
             }
         }
         if (topK > 0) {

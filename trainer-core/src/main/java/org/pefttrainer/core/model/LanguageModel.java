@@ -33,4 +33,9 @@ public interface LanguageModel {
     default java.util.Set<String> conv1dModules() {
         return java.util.Set.of();
     }
+
+    /** The longest sequence the model's positions cover (T5: none). */
+    default PositionLimit positionLimit() {
+        return PositionLimit.NONE;
+    }
 }

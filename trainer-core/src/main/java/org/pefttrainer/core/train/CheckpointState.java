@@ -61,10 +61,49 @@ public record CheckpointState(
                 throw new UserException(file + ": missing '" + k + "' (not a peft-trainer checkpoint?)");
             }
         }
-        return new CheckpointState(o.get("global_step").asInt(), o.get("epoch").asInt(), o.get("batch_index").asInt(),
-                o.get("metrics_bytes").asLong(), o.has("best_value") ? o.get("best_value").asDouble() : Double.NaN,
-                o.path("best_epoch").asInt(-1), o.path("epochs_without_improvement").asInt(0),
-                o.path("nonfinite_skips").asInt(0), o.get("seed").asLong(), o.path("epoch_loss_sum").asDouble(0),
-                o.path("epoch_updates").asInt(0), o.path("window_loss_sum").asDouble(0), o.path("window_steps").asInt(0));
+        // asInt() reads "abc" as 0: a damaged file must be an error, not a checkpoint from step 0.
+        return new CheckpointState(count(o, "global_step", file), count(o, "epoch", file),
+                count(o, "batch_index", file), countLong(o, "metrics_bytes", file),
+                o.has("best_value") ? number(o, "best_value", file) : Double.NaN,
+                o.has("best_epoch") ? whole(o, "best_epoch", file, -1) : -1,
+                o.has("epochs_without_improvement") ? count(o, "epochs_without_improvement", file) : 0,
+                o.has("nonfinite_skips") ? count(o, "nonfinite_skips", file) : 0, o.get("seed").isIntegralNumber()
+                        ? o.get("seed").asLong() : bad(file, "seed", o.get("seed"), "a whole number"),
+                o.has("epoch_loss_sum") ? number(o, "epoch_loss_sum", file) : 0,
+                o.has("epoch_updates") ? count(o, "epoch_updates", file) : 0,
+                o.has("window_loss_sum") ? number(o, "window_loss_sum", file) : 0,
+                o.has("window_steps") ? count(o, "window_steps", file) : 0);
+    }
+
+    private static int count(JsonNode o, String key, Path file) {
+        return whole(o, key, file, 0);
+    }
+
+    private static int whole(JsonNode o, String key, Path file, int min) {
+        JsonNode v = o.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min) {
+            return (int) bad(file, key, v, "a whole number >= " + min);
+        }
+        return v.asInt();
+    }
+
+    private static long countLong(JsonNode o, String key, Path file) {
+        JsonNode v = o.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+            return bad(file, key, v, "a whole number >= 0");
+        }
+        return v.asLong();
+    }
+
+    private static double number(JsonNode o, String key, Path file) {
+        JsonNode v = o.get(key);
+        if (v == null || !v.isNumber()) {
+            return bad(file, key, v, "a number");
+        }
+        return v.asDouble();
+    }
+
+    private static long bad(Path file, String key, JsonNode v, String expected) {
+        throw new UserException(file + ": '" + key + "' is " + v + ", expected " + expected);
     }
 }

@@ -54,20 +54,38 @@ public final class Checkpoints {
      * the epoch's end work).
      */
     public static Optional<Path> latest(Path runDir) {
+        return latest(runDir, w -> { });
+    }
+
+    /**
+     * The furthest complete checkpoint; one whose trainer_state.json cannot be read is passed over with a warning
+     * naming it and what is wrong, so a resume never silently goes back further than the user expects.
+     */
+    public static Optional<Path> latest(Path runDir, java.util.function.Consumer<String> warnings) {
         if (!Files.isDirectory(runDir)) {
             return Optional.empty();
         }
+        List<Map.Entry<Path, CheckpointState>> valid = new java.util.ArrayList<>();
         try (Stream<Path> s = Files.list(runDir)) {
-            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
-                    .filter(p -> Files.isRegularFile(p.resolve(CheckpointState.FILE)))
-                    .map(p -> Map.entry(p, CheckpointState.read(p.resolve(CheckpointState.FILE))))
-                    .max(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep())
-                            .thenComparingInt(e -> e.getValue().epoch())
-                            .thenComparingInt(e -> e.getValue().batchIndex()))
-                    .map(Map.Entry::getKey);
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                if (!NAME.matcher(p.getFileName().toString()).matches()
+                        || !Files.isRegularFile(p.resolve(CheckpointState.FILE))) {
+                    continue;
+                }
+                try {
+                    valid.add(Map.entry(p, CheckpointState.read(p.resolve(CheckpointState.FILE))));
+                } catch (UserException e) {
+                    warnings.accept("warning: skipping checkpoint " + p + ": " + e.getMessage());
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return valid.stream()
+                .max(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep())
+                        .thenComparingInt(e -> e.getValue().epoch())
+                        .thenComparingInt(e -> e.getValue().batchIndex()))
+                .map(Map.Entry::getKey);
     }
 
     /** Restores parameters and optimizer state in place; returns the saved position. */
@@ -85,7 +103,11 @@ public final class Checkpoints {
                     throw new UserException(checkpoint.resolve(PARAMS) + ": tensor '" + e.getKey() + "' has "
                             + values.length + " values, expected shape " + p.getShape());
                 }
-                p.set(FloatBuffer.wrap(values));
+                // In place, as the optimizer updates it: NDArray.set on an array that requires a gradient goes
+                // through PyTorch's deprecated AutoNonVariableTypeMode, which prints a warning on every resume.
+                try (NDArray saved = p.getManager().create(values, p.getShape())) {
+                    p.muli(0).addi(saved);
+                }
             }
         }
         Map<String, float[]> opt = new LinkedHashMap<>();
@@ -108,7 +130,8 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(runDir)) {
             List<Path> all = s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
                     .filter(p -> Files.isRegularFile(p.resolve(CheckpointState.FILE)))
-                    .sorted(Comparator.comparingInt(p -> CheckpointState.read(p.resolve(CheckpointState.FILE)).globalStep()))
+                    .filter(p -> stepOf(p) >= 0) // an unreadable one is left for the user to look at
+                    .sorted(Comparator.comparingInt(Checkpoints::stepOf))
                     .toList();
             for (int i = 0; i < all.size() - keep; i++) {
                 if (!all.get(i).equals(protect)) {
@@ -117,6 +140,14 @@ public final class Checkpoints {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int stepOf(Path checkpoint) {
+        try {
+            return CheckpointState.read(checkpoint.resolve(CheckpointState.FILE)).globalStep();
+        } catch (UserException e) {
+            return -1;
         }
     }
 

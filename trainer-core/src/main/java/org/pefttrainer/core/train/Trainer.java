@@ -59,6 +59,13 @@ public final class Trainer {
     /** How the run ended. */
     public enum Outcome { COMPLETED, EARLY_STOPPED, INTERRUPTED, NONFINITE }
 
+    private volatile int stepsDone;
+
+    /** Optimizer updates this trainer made (0: it failed or stopped before its first step). */
+    public int stepsDone() {
+        return stepsDone;
+    }
+
     public record Result(Outcome outcome, int globalStep, Path adapterDir, Path lastCheckpoint, String message) {}
 
     /** Number of optimizer updates the whole run will make. */
@@ -89,7 +96,7 @@ public final class Trainer {
             Path lastCheckpoint = null;
             if (resume) {
                 Checkpoints.cleanTemporaries(runDir);
-                Optional<Path> latest = Checkpoints.latest(runDir);
+                Optional<Path> latest = Checkpoints.latest(runDir, progress::message);
                 if (latest.isEmpty()) {
                     // Killed before its first checkpoint: nothing was kept, so the run starts over from step 0 with
                     // the config it saved (the same seed gives the same run).
@@ -152,6 +159,7 @@ public final class Trainer {
                         return new Result(Outcome.NONFINITE, step, null, lastCheckpoint, msg);
                     }
                     step++;
+                    stepsDone++;
                     epochLoss += r.loss;
                     epochUpdates++;
                     windowLoss += r.loss;
@@ -206,8 +214,26 @@ public final class Trainer {
                 line.put("step", step);
                 line.put("train_loss", epochUpdates == 0 ? Double.NaN : epochLoss / epochUpdates);
                 Double metricValue = null;
+                if (!listeners.isEmpty() && epochUpdates > 0 && (lastCheckpoint == null
+                        || !lastCheckpoint.getFileName().toString().equals("step-" + step))) {
+                    // The epoch's training is saved before its evaluation: an evaluation that fails or is killed
+                    // costs no training, and --resume redoes the evaluation from here.
+                    CheckpointState s = new CheckpointState(step, epoch, batches.size(), metrics.length(), bestValue,
+                            bestEpoch, badEpochs, skips, settings.seed(), epochLoss, epochUpdates, windowLoss,
+                            windowSteps);
+                    lastCheckpoint = Checkpoints.save(runDir, "step-" + step, s, trainable, optimizer);
+                    Checkpoints.pruneSteps(runDir, lastCheckpoint);
+                }
                 for (EpochEndListener l : listeners) {
-                    for (Map.Entry<String, Double> m : l.onEpochEnd(epoch + 1, step, trainable).entrySet()) {
+                    Map<String, Double> values;
+                    try {
+                        values = l.onEpochEnd(epoch + 1, step, trainable);
+                    } catch (UserException e) {
+                        throw new UserException("epoch " + (epoch + 1) + " evaluation: " + e.getMessage()
+                                + " (the epoch's training is saved in " + lastCheckpoint + "; fix the setting in "
+                                + runDir.resolve("config.conf") + " and continue with --resume " + runDir + ")", e);
+                    }
+                    for (Map.Entry<String, Double> m : values.entrySet()) {
                         line.put(m.getKey(), m.getValue());
                         if (m.getKey().equals(settings.bestMetric())) {
                             metricValue = m.getValue();

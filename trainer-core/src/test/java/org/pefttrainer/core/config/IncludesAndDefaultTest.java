@@ -35,7 +35,7 @@ class IncludesAndDefaultTest {
 
     @Test
     void aConfigOutsideConfigsGetsTheSchemaFromTheJar() {
-        // No base.conf beside it: the include finds nothing, the jar's copy supplies every default.
+        // No base.conf beside it: the include takes the jar's copy (any other missing include is an error).
         Path f = write(dir, "elsewhere/mine.conf", "include \"base.conf\"", "peft.lora.r = 4");
         TrainerConfig s = load(f).settings();
         assertEquals(4, s.peft().lora().r());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.pefttrainer.core.train.TrainFixtures.metrics;
 import static org.pefttrainer.core.train.TrainFixtures.stepLosses;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -244,6 +246,37 @@ class TrainerTest {
         Path b = dir.resolve("best-bleu");
         run(b, s, TrainFixtures.plan(2, true), false, null, null, List.of(fake));
         assertEquals(3, Json.read(b.resolve("best/best.json")).get("epoch").asInt(), "higher is better for bleu");
+    }
+
+    @Test
+    void theEpochIsSavedBeforeItsEvaluationSoAFailingEvaluationCostsNoTraining() {
+        // Epoch 2's evaluation fails once (a setting fixed before the resume); the resumed run then equals a run
+        // whose evaluation never failed, and the trained epoch was not lost.
+        boolean[] failed = {false};
+        EpochEndListener flaky = (epoch, step, trainable) -> {
+            if (epoch == 2 && !failed[0]) {
+                failed[0] = true;
+                throw new UserException("generation settings: a bad value");
+            }
+            return Map.of("val_loss", 1.0 / epoch);
+        };
+        EpochEndListener steady = (epoch, step, trainable) -> Map.of("val_loss", 1.0 / epoch);
+        Settings s = resumeSettings();
+        s.bestMetric = "val_loss";
+        Run full = run(dir.resolve("eval-ok"), s, TrainFixtures.plan(2, true), false, null, null, List.of(steady));
+        Path runDir = dir.resolve("eval-fails");
+        UserException e = assertThrows(UserException.class, () -> run(runDir, s, TrainFixtures.plan(2, true), false,
+                null, null, List.of(flaky)));
+        Path saved = runDir.resolve("step-8");
+        assertTrue(e.getMessage().startsWith("epoch 2 evaluation: generation settings: a bad value (the epoch's"
+                + " training is saved in " + saved), e.getMessage());
+        assertTrue(Files.isRegularFile(saved.resolve(CheckpointState.FILE)));
+        assertEquals(8, CheckpointState.read(saved.resolve(CheckpointState.FILE)).globalStep());
+        Run resumed = run(runDir, s, TrainFixtures.plan(2, true), true, null, null, List.of(flaky));
+        assertTrue(resumed.messages.get(0).contains("resuming from " + saved), resumed.messages.get(0));
+        assertEquals(withoutTiming(full.metrics), withoutTiming(resumed.metrics));
+        assertSameParams(full.params, resumed.params);
+        assertFalse(Files.exists(saved), "the epoch checkpoint replaces the pre-evaluation one");
     }
 
     /** Replaces lm_head's output with NaN on the forward passes {@code from}..{@code to} (1-based). */

@@ -28,6 +28,21 @@ public final class AdapterFolder {
     /** What PEFT writes with safe_serialization=False: a pickle, which this trainer does not read. */
     public static final String PICKLED_WEIGHTS = "adapter_model.bin";
 
+    /**
+     * A tensor's values as fp32, refused when any is NaN or infinite: such an adapter loads and then generates empty
+     * text or garbage without a word, so the damaged tensor is named at load instead.
+     */
+    public static float[] readFinite(SafetensorsReader file, String key) {
+        float[] v = file.readAsFloat32(key);
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new UserException(file.path() + ": tensor '" + key + "' holds " + v[i] + " at element " + i
+                        + " (NaN or infinity): the adapter is damaged (a diverged training run?)");
+            }
+        }
+        return v;
+    }
+
     private AdapterFolder() {}
 
     /** An fp32 tensor as plain values (row-major). */

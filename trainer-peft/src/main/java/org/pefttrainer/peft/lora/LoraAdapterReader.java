@@ -118,6 +118,6 @@ public final class LoraAdapterReader {
             throw new UserException(file.path() + ": tensor '" + key + "' has dtype " + t.dtype()
                     + ", expected F32, F16 or BF16");
         }
-        return file.readAsFloat32(key);
+        return AdapterFolder.readFinite(file, key);
     }
 }

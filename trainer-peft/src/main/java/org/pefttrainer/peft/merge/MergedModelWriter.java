@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
@@ -78,13 +79,17 @@ public final class MergedModelWriter {
      */
     public static Result write(HfModelFolder base, LoraMerger merger, Path out, DType dtype, long maxShardBytes,
             boolean force, AtomicFiles.PathWriter beforeRename) {
+        return write(base, merger, OutputTarget.folder(out, "--out", OutputTarget.Kind.MERGED_MODEL, force,
+                List.of(new OutputTarget.Input("--base", base.dir()))), dtype, maxShardBytes, beforeRename);
+    }
+
+    /** Writes into a target the caller checked against all its inputs (see {@link OutputTarget}). */
+    public static Result write(HfModelFolder base, LoraMerger merger, OutputTarget destination, DType dtype,
+            long maxShardBytes, AtomicFiles.PathWriter beforeRename) {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new UserException("output dtype " + dtype + " is not supported (f32, f16 or bf16)");
         }
-        refuseBaseFolder(base.dir(), out);
-        if (Files.exists(out) && !force) {
-            throw new UserException(out + ": already exists (use --force to replace it)");
-        }
+        Path out = destination.path();
         try (CheckpointReader ckpt = base.openWeights()) {
             for (String w : merger.targetedWeights()) {
                 if (!ckpt.contains(w) && !ckpt.contains(unprefixed(w))) {
@@ -117,7 +122,7 @@ public final class MergedModelWriter {
             List<String> weightFiles = new ArrayList<>();
             ObjectNode config = base.config().deepCopy();
             config.put("torch_dtype", torchDtype(dtype));
-            AtomicFiles.writeDirectory(out, force, tmp -> {
+            destination.writeFolder(tmp -> {
                 weightFiles.addAll(HfCheckpointWriter.write(tmp, tensors, dtype, maxShardBytes));
                 Json.write(tmp.resolve(HfModelFolder.CONFIG), config);
                 copied.addAll(copySideFiles(base.dir(), tmp));
@@ -175,14 +180,5 @@ public final class MergedModelWriter {
         return l.endsWith(".safetensors") || l.equals(HfModelFolder.INDEX) || l.startsWith("pytorch_model")
                 || l.endsWith(".bin") || l.endsWith(".pt") || l.endsWith(".ckpt") || l.endsWith(".h5")
                 || l.endsWith(".msgpack");
-    }
-
-    private static void refuseBaseFolder(Path base, Path out) {
-        Path b = base.toAbsolutePath().normalize();
-        Path o = out.toAbsolutePath().normalize();
-        if (o.equals(b) || b.startsWith(o)) {
-            throw new UserException(out + ": is (or contains) the base model folder " + base
-                    + "; write the merged model elsewhere");
-        }
     }
 }

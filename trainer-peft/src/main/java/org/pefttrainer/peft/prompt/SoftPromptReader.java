@@ -55,7 +55,7 @@ public final class SoftPromptReader {
                 throw new UserException(file.path() + ": tensor '" + SoftPrompt.KEY + "' has dtype " + t.dtype()
                         + ", expected F32, F16 or BF16");
             }
-            return SoftPrompt.build(name, config, file.readAsFloat32(SoftPrompt.KEY), manager);
+            return SoftPrompt.build(name, config, AdapterFolder.readFinite(file, SoftPrompt.KEY), manager);
         }
     }
 }

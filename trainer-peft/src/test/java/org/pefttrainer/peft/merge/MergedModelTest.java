@@ -186,11 +186,18 @@ class MergedModelTest {
         UserException e = assertThrows(UserException.class, () -> merge(w, out, DType.F32, 0, false));
         assertEquals(out + ": already exists (use --force to replace it)", e.getMessage());
         assertTrue(Files.exists(out.resolve("keep.txt")), "left alone");
-        merge(w, out, DType.F32, 0, true);
-        assertFalse(Files.exists(out.resolve("keep.txt")));
-        assertTrue(Files.isRegularFile(out.resolve(HfModelFolder.SINGLE_WEIGHTS)));
+        // --force replaces only a folder this tool wrote (it has the marker), never someone else's.
+        UserException notOurs = assertThrows(UserException.class, () -> merge(w, out, DType.F32, 0, true));
+        assertTrue(notOurs.getMessage().contains("--force replaces only a folder peft wrote"), notOurs.getMessage());
+        assertTrue(Files.exists(out.resolve("keep.txt")), "left alone");
+        Path ours = tmp.resolve("ours");
+        merge(w, ours, DType.F32, 0, false);
+        Files.writeString(ours.resolve("stale.txt"), "x");
+        merge(w, ours, DType.F32, 0, true);
+        assertFalse(Files.exists(ours.resolve("stale.txt")));
+        assertTrue(Files.isRegularFile(ours.resolve(HfModelFolder.SINGLE_WEIGHTS)));
         UserException self = assertThrows(UserException.class, () -> merge(w, base.dir(), DType.F32, 0, true));
-        assertTrue(self.getMessage().contains("is (or contains) the base model folder"), self.getMessage());
+        assertTrue(self.getMessage().contains("is the input --base"), self.getMessage());
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.ReferenceConvention;
 import org.pefttrainer.core.data.Split;
@@ -40,7 +41,7 @@ public final class CsvReader implements DatasetReader {
         Path file = SplitFiles.find(path, split, EXTENSION);
         CsvSchema schema = CsvSchema.emptySchema().withHeader();
         List<Example> examples = new ArrayList<>();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try (Reader in = TextFiles.strictReader(file);
                 MappingIterator<Map<String, String>> rows =
                         CSV.readerFor(Map.class).with(schema).readValues(in)) {
             long row = 0;
@@ -52,12 +53,14 @@ public final class CsvReader implements DatasetReader {
             }
         } catch (RuntimeJsonMappingException e) {
             throw new UserException(file + ": malformed CSV (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw TextFiles.notUtf8(file);
         } catch (IOException e) {
             if (e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
                 throw new UserException(file + ": malformed CSV ("
                         + ((com.fasterxml.jackson.core.JsonProcessingException) e).getOriginalMessage() + ")", e);
             }
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw TextFiles.cannotRead(file, "dataset file", e);
         }
         return examples;
     }

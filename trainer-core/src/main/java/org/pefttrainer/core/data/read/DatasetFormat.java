@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.data.ReferenceConvention;
 
 /**
@@ -88,7 +89,7 @@ public enum DatasetFormat {
 
     /** True if the file's first non-blank character is '{' (JSON Lines), false for '[' (one JSON array). */
     private static boolean startsWithObject(Path file) {
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Reader in = TextFiles.strictReader(file)) {
             int c;
             while ((c = in.read()) != -1) {
                 if (!Character.isWhitespace(c) && c != '\uFEFF') {
@@ -97,7 +98,7 @@ public enum DatasetFormat {
             }
             return false;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw TextFiles.cannotRead(file, "dataset file", e);
         }
     }
 }

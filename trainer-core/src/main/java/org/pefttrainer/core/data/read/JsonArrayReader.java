@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.ReferenceConvention;
 import org.pefttrainer.core.data.Split;
@@ -32,12 +33,12 @@ public final class JsonArrayReader implements DatasetReader {
         Path file = SplitFiles.find(path, split, EXTENSION);
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JSON.readTree(TextFiles.readUtf8(file, "dataset file"));
         } catch (JsonProcessingException e) {
             throw new UserException(file + ": not valid JSON (" + e.getOriginalMessage() + " at line "
                     + e.getLocation().getLineNr() + ")", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw TextFiles.cannotRead(file, "dataset file", e);
         }
         if (root == null || !root.isArray()) {
             throw new UserException(file + ": expected a JSON array of {id, dialogue, summary} objects");

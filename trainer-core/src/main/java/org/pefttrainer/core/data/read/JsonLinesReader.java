@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.ReferenceConvention;
 import org.pefttrainer.core.data.Split;
@@ -56,7 +57,7 @@ public final class JsonLinesReader implements DatasetReader {
 
     List<Example> readFile(Path file) {
         List<Example> examples = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = TextFiles.strictReader(file)) {
             String line;
             long lineNo = 0;
             long records = 0;
@@ -76,7 +77,7 @@ public final class JsonLinesReader implements DatasetReader {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw TextFiles.cannotRead(file, "dataset file", e);
         }
         return examples;
     }

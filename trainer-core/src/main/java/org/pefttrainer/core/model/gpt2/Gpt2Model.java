@@ -12,6 +12,7 @@ import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.PositionLimit;
 import org.pefttrainer.core.model.Weights;
 import org.pefttrainer.core.tensor.Ops;
 
@@ -44,6 +45,11 @@ public final class Gpt2Model implements CausalLM {
     @Override
     public String architecture() {
         return "GPT2LMHeadModel";
+    }
+
+    @Override
+    public PositionLimit positionLimit() {
+        return new PositionLimit(config.nPositions(), "n_positions", true);
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
@@ -78,7 +78,7 @@ public final class CausalInitializer {
             long seedOf = seed * 1_000_003L + k++;
             tensors.add(new HfCheckpointWriter.Tensor(name, shape, () -> values(name, shape, std, seedOf)));
         }
-        AtomicFiles.writeDirectory(out, force, tmp -> {
+        OutputTarget.folder(out, "--out", OutputTarget.Kind.MODEL, force, List.of()).writeFolder(tmp -> {
             Json.write(tmp.resolve(HfModelFolder.CONFIG), c);
             HfCheckpointWriter.write(tmp, tensors, dtype, maxShardBytes);
             Json.write(tmp.resolve(HfModelFolder.TOKENIZER), tokenizerJson);

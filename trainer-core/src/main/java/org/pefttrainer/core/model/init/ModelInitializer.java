@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.io.AtomicFiles;
+import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
@@ -89,7 +90,7 @@ public final class ModelInitializer {
                     + "tokenizer's " + tokenizerVocab + " tokens");
         }
         final T5Config cfg = c;
-        AtomicFiles.writeDirectory(out, force, tmp -> {
+        OutputTarget.folder(out, "--out", OutputTarget.Kind.MODEL, force, List.of()).writeFolder(tmp -> {
             Json.write(tmp.resolve(HfModelFolder.CONFIG), cfg.toJson());
             HfCheckpointWriter.write(tmp, RandomT5Weights.tensors(cfg, seed), dtype, maxShardBytes);
             Json.write(tmp.resolve(HfModelFolder.TOKENIZER), tokenizerJson);
@@ -133,10 +134,10 @@ public final class ModelInitializer {
     static List<String> corpusTexts(List<Path> files) {
         List<String> texts = new ArrayList<>();
         for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
+            if (!Files.isRegularFile(f) && !Files.isDirectory(f)) {
                 throw new UserException(f + ": tokenizer corpus file not found");
             }
-            try (Stream<String> lines = Files.lines(f)) {
+            try (Stream<String> lines = TextFiles.readLines(f, "tokenizer corpus").stream()) {
                 boolean jsonl = f.getFileName().toString().endsWith(".jsonl");
                 lines.forEach(line -> {
                     if (jsonl && !line.isBlank()) {
@@ -153,8 +154,6 @@ public final class ModelInitializer {
                         texts.add(line);
                     }
                 });
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
         }
         return texts;

@@ -14,6 +14,7 @@ import org.pefttrainer.core.model.CausalMask;
 import org.pefttrainer.core.model.DecoderCache;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.PositionLimit;
 import org.pefttrainer.core.model.Weights;
 import org.pefttrainer.core.tensor.Ops;
 
@@ -49,6 +50,11 @@ public final class LlamaModel implements CausalLM {
             case "mistral" -> "MistralForCausalLM";
             default -> "LlamaForCausalLM";
         };
+    }
+
+    @Override
+    public PositionLimit positionLimit() {
+        return new PositionLimit(config.maxPositionEmbeddings(), "max_position_embeddings", false);
     }
 
     @Override

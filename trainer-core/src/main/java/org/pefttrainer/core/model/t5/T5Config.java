@@ -63,6 +63,21 @@ public record T5Config(
             throw new UserException(source + ": feed_forward_proj activation '" + act
                     + "' is not supported (relu, gelu, gelu_new, silu)");
         }
+        for (String k : new String[] {"vocab_size", "d_model", "d_kv", "d_ff", "num_layers", "num_decoder_layers",
+            "num_heads", "relative_attention_num_buckets", "relative_attention_max_distance"}) {
+            if (c.hasNonNull(k) && intKey(c, k, 1, source) < 1) {
+                throw new UserException(source + ": '" + k + "' must be at least 1, got " + c.get(k));
+            }
+        }
+        double dropout = c.path("dropout_rate").asDouble(0.1);
+        if (c.hasNonNull("dropout_rate") && (!c.get("dropout_rate").isNumber() || !(dropout >= 0 && dropout < 1))) {
+            throw new UserException(source + ": 'dropout_rate' must be a number in [0, 1), got " + c.get("dropout_rate"));
+        }
+        double eps = c.path("layer_norm_epsilon").asDouble(1e-6);
+        if (c.hasNonNull("layer_norm_epsilon") && (!c.get("layer_norm_epsilon").isNumber() || !(eps > 0))) {
+            throw new UserException(source + ": 'layer_norm_epsilon' must be a number > 0, got "
+                    + c.get("layer_norm_epsilon"));
+        }
         int pad = intKey(c, "pad_token_id", 0, source);
         return new T5Config(
                 intKey(c, "vocab_size", 32128, source),
@@ -74,8 +89,8 @@ public record T5Config(
                 intKey(c, "num_heads", 8, source),
                 intKey(c, "relative_attention_num_buckets", 32, source),
                 intKey(c, "relative_attention_max_distance", 128, source),
-                c.path("dropout_rate").asDouble(0.1),
-                c.path("layer_norm_epsilon").asDouble(1e-6),
+                dropout,
+                eps,
                 act,
                 gated,
                 c.path("tie_word_embeddings").asBoolean(true),

@@ -1,12 +1,14 @@
 package org.pefttrainer.core.model.t5;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.pefttrainer.core.io.hf.CheckpointReader;
+import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.model.CheckpointLoading;
 import org.pefttrainer.core.model.Weights;
@@ -32,13 +34,24 @@ public final class T5Loader {
             Double dropoutOverride) {
         com.fasterxml.jackson.databind.node.ObjectNode json = folder.config().deepCopy();
         configOverrides.forEach((k, v) -> json.set(k, org.pefttrainer.core.io.Json.MAPPER.valueToTree(v)));
-        T5Config config = T5Config.fromJson(json, folder.configFile());
+        // With overrides, errors name them: the values no longer come from config.json alone.
+        String described = folder.configFile() + (configOverrides.isEmpty() ? ""
+                : " with model.config_overrides " + configOverrides);
+        T5Config config = T5Config.fromJson(json, Path.of(described));
         if (dropoutOverride != null) {
             config = config.withDropoutRate(dropoutOverride);
         }
         T5Config cfg = config;
-        Weights weights = CheckpointLoading.read(folder, manager, (w, ckpt) -> loadInto(w, ckpt, cfg, folder));
-        return new T5Model(config, weights);
+        try {
+            Weights weights = CheckpointLoading.read(folder, manager, (w, ckpt) -> loadInto(w, ckpt, cfg, folder));
+            return new T5Model(config, weights);
+        } catch (UserException e) {
+            if (configOverrides.isEmpty()) {
+                throw e;
+            }
+            throw new UserException(e.getMessage().replace(" from " + HfModelFolder.CONFIG, " from " + described)
+                    + " (model.config_overrides may not change the shape of the checkpoint's tensors)", e);
+        }
     }
 
     /** The tensor-name check on its own (used by {@code inspect}): [missing, unexpected]. */
