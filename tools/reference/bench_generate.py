@@ -13,7 +13,6 @@ pass). Prints one JSON line: medians in seconds, new tokens/s, and the peak resi
 import argparse
 import json
 import os
-import resource
 import statistics
 import time
 import warnings
@@ -23,16 +22,8 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
 import transformers
-from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
-
-def peak_rss_mib():
-    # VmHWM is this process image's own peak; ru_maxrss would also count the parent's RSS at fork (a JVM here)
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from bench_common import peak_rss_mib, random_model
 
 
 def main():
@@ -47,14 +38,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    with open(args.config) as f:
-        model_type = json.load(f).get("model_type")
-    if model_type == "gpt2":
-        model = GPT2LMHeadModel(GPT2Config.from_json_file(args.config))
-    elif model_type in ("llama", "mistral", "qwen2"):
-        model = LlamaForCausalLM(LlamaConfig.from_json_file(args.config))
-    else:
-        raise SystemExit(f"{args.config}: model_type {model_type!r} is not a decoder-only family here")
+    _, _, model = random_model(args.config, causal_only=True)
     model = model.float().eval()
     vocab = model.config.vocab_size
     ids = torch.randint(2, vocab, (args.batch, args.source), generator=torch.Generator().manual_seed(99))

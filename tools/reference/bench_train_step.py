@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import time
 import warnings
 
@@ -28,17 +27,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import torch
 import transformers
 import peft
-from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, T5Config, T5ForConditionalGeneration
 from peft import LoraConfig, TaskType, get_peft_model
 
-
-def peak_rss_mib():
-    # VmHWM is this process image's own peak; ru_maxrss would also count the parent's RSS at fork (the JVM)
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from bench_common import peak_rss_mib, random_model
 
 
 def main():
@@ -60,18 +51,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    with open(args.config) as f:
-        model_type = json.load(f).get("model_type")
+    model_type, config, model = random_model(args.config)
     causal = model_type != "t5"
-    if model_type == "gpt2":
-        config = GPT2Config.from_json_file(args.config)
-        model = GPT2LMHeadModel(config)
-    elif causal:  # llama, mistral, qwen2 (Qwen2's q/k/v biases cost nothing measurable here)
-        config = LlamaConfig.from_json_file(args.config)
-        model = LlamaForCausalLM(config)
-    else:
-        config = T5Config.from_json_file(args.config)
-        model = T5ForConditionalGeneration(config)
     if args.mode == "lora":
         model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM if causal else TaskType.SEQ_2_SEQ_LM,
                                                  r=8, lora_alpha=32, lora_dropout=0.05,

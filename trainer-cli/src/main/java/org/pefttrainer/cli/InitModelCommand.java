@@ -6,13 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.model.ModelFamily;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.init.ModelInitializer;
-import org.pefttrainer.core.model.t5.T5Architecture;
-import org.pefttrainer.core.model.t5.T5Config;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,13 +32,13 @@ public final class InitModelCommand implements Callable<Integer> {
     /** The corpus of a tokenizer built when neither --tokenizer nor --corpus is given, under the project root. */
     static final Path DEFAULT_CORPUS = Path.of("data", "dialogues", "train.jsonl");
 
-    @Option(names = "--arch", defaultValue = "t5", description = "Architecture: t5 (T5, T5 v1.1, FLAN-T5), llama, qwen2,"
-            + " gpt2 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", description = "config.json's model_type: t5 (T5, T5 v1.1, FLAN-T5), llama, mistral, qwen2,"
+            + " gpt2 (default: --config's, else t5).")
     String arch;
 
     @Option(names = "--size", defaultValue = "tiny",
-            description = "Preset: tiny, or for t5 small (t5-small), flan-t5-small, flan-t5-base, flan-t5-large; for the"
-                    + " decoder-only archs the shapes of a real config come with --config (e.g."
+            description = "The family's preset: tiny (every family), for t5 also small (t5-small), flan-t5-small,"
+                    + " flan-t5-base, flan-t5-large; other shapes come with --config (e.g."
                     + " ../shared/models/smollm2-135m/config.json). Default: ${DEFAULT-VALUE}.")
     String size;
 
@@ -102,67 +105,27 @@ public final class InitModelCommand implements Callable<Integer> {
             tok = ModelInitializer.TokenizerSource.build(List.of(dialogues), vocabSize);
             System.out.println("tokenizer: word-level, built from " + dialogues);
         }
-        if (!arch.equals("t5")) {
-            return causal(tok, d);
+        ObjectNode c = null;
+        String type = arch == null ? "t5" : arch;
+        if (config != null) {
+            c = ModelInitializer.configFile(config);
+            String own = c.path("model_type").asText();
+            if (arch != null && Architectures.of(c, config) != Architectures.of(Json.MAPPER.createObjectNode()
+                    .put("model_type", arch), Path.of("--arch"))) {
+                throw new UserException(config + ": model_type '" + own + "' does not match --arch " + arch);
+            }
         }
-        T5Config cfg = config == null ? null : T5Config.fromFile(config);
         long t0 = System.nanoTime();
-        T5Config written = ModelInitializer.initialize(out, size, cfg, tok, seed, d, parseSize(maxShardSize), force);
-        long params = T5Architecture.parameterShapes(written).values().stream()
-                .mapToLong(s -> { long n = 1; for (long x : s) { n *= x; } return n; }).sum();
-        System.out.printf(Locale.ROOT, "wrote %s: T5 d_model=%d layers=%d/%d ff=%s vocab=%d, %,d parameters (%s) in %.1fs%n",
-                out, written.dModel(), written.numLayers(), written.numDecoderLayers(),
-                (written.gatedAct() ? "gated-" : "") + written.denseActFn(), written.vocabSize(), params, d,
+        long shard = HfCheckpointWriter.parseShardSize(maxShardSize);
+        ObjectNode written = c != null ? ModelInitializer.initialize(out, c, tok, seed, d, shard, force)
+                : ModelInitializer.initialize(out, type, size, tok, seed, d, shard, force);
+        ModelFamily family = Architectures.of(written, out.resolve("config.json"));
+        long params = family.layout(written, out.resolve("config.json")).parameterShapes().values().stream()
+                .mapToLong(x -> { long n = 1; for (long v : x) { n *= v; } return n; }).sum();
+        System.out.printf(Locale.ROOT, "wrote %s: %s (%s), vocab %d, %,d parameters (%s) in %.1fs%n", out,
+                written.path("architectures").path(0).asText(written.path("model_type").asText()),
+                family.describe(written, out.resolve("config.json")), written.path("vocab_size").asInt(), params, d,
                 (System.nanoTime() - t0) / 1e9);
         return 0;
-    }
-
-    /** A Llama, Qwen2 or GPT-2 folder: the tiny preset, or the shapes of --config. */
-    private int causal(ModelInitializer.TokenizerSource tok, DType d) {
-        if (!org.pefttrainer.core.model.init.CausalInitializer.ARCHS.contains(arch)) {
-            throw new UserException("--arch " + arch + " is not supported (t5, llama, qwen2, gpt2)");
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode c;
-        if (config != null) {
-            c = org.pefttrainer.core.model.init.CausalInitializer.configFile(config);
-            String type = c.path("model_type").asText();
-            boolean llamaLike = type.equals("llama") || type.equals("mistral");
-            if (!(type.equals(arch) || (arch.equals("llama") && llamaLike))) {
-                throw new UserException(config + ": model_type '" + type + "' does not match --arch " + arch);
-            }
-        } else if (size.equals("tiny")) {
-            c = org.pefttrainer.core.model.init.CausalInitializer.tinyConfig(arch, 0);
-        } else {
-            throw new UserException("--size " + size + " is a T5 preset; for --arch " + arch + " use --size tiny or"
-                    + " --config CONFIG.json (e.g. ../shared/models/smollm2-135m/config.json)");
-        }
-        long t0 = System.nanoTime();
-        com.fasterxml.jackson.databind.node.ObjectNode written = org.pefttrainer.core.model.init.CausalInitializer
-                .initialize(out, c, tok, seed, d, parseSize(maxShardSize), force);
-        long params = org.pefttrainer.core.model.Architectures.of(written, out.resolve("config.json"))
-                .layout(written, out.resolve("config.json")).parameterShapes().values().stream()
-                .mapToLong(s -> { long n = 1; for (long x : s) { n *= x; } return n; }).sum();
-        System.out.printf(Locale.ROOT, "wrote %s: %s, vocab %d, %,d parameters (%s) in %.1fs%n", out,
-                written.path("architectures").path(0).asText(written.path("model_type").asText()),
-                written.path("vocab_size").asInt(), params, d, (System.nanoTime() - t0) / 1e9);
-        return 0;
-    }
-
-    static long parseSize(String s) {
-        String t = s.trim().toUpperCase(Locale.ROOT);
-        long mult = 1;
-        for (String[] unit : new String[][] {{"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"GIB", "1073741824"},
-                {"MIB", "1048576"}, {"KIB", "1024"}, {"B", "1"}}) {
-            if (t.endsWith(unit[0])) {
-                mult = Long.parseLong(unit[1]);
-                t = t.substring(0, t.length() - unit[0].length()).trim();
-                break;
-            }
-        }
-        try {
-            return (long) (Double.parseDouble(t) * mult);
-        } catch (NumberFormatException e) {
-            throw new UserException("size '" + s + "' is not valid (e.g. 500MB, 2GB)");
-        }
     }
 }

@@ -12,9 +12,9 @@ import org.pefttrainer.core.io.hf.VocabularyCheck;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.ModelLayout;
-import org.pefttrainer.core.model.t5.T5Config;
+import org.pefttrainer.core.model.ModelFamily;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -31,15 +31,9 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         HfModelFolder folder = HfModelFolder.open(dir);
         String type = folder.config().path("model_type").asText("");
-        Architectures.Family family = Architectures.of(folder.config(), folder.configFile());
-        System.out.printf(Locale.ROOT, "%s: %s (model_type %s, %s)%n", dir, folder.architecture(), type, family.task());
-        T5Config c = type.equals("t5") ? T5Config.fromJson(folder.config(), folder.configFile()) : null;
-        if (c != null) {
-            System.out.printf(Locale.ROOT, "  d_model %d, d_kv %d, heads %d, d_ff %d (%s%s), layers %d encoder / %d decoder,"
-                            + " vocab %d, %s embeddings, dropout %.2f%n",
-                    c.dModel(), c.dKv(), c.numHeads(), c.dFf(), c.gatedAct() ? "gated-" : "", c.denseActFn(), c.numLayers(),
-                    c.numDecoderLayers(), c.vocabSize(), c.tieWordEmbeddings() ? "tied" : "untied", c.dropoutRate());
-        }
+        ModelFamily family = Architectures.of(folder.config(), folder.configFile());
+        System.out.printf(Locale.ROOT, "%s: %s (model_type %s, %s)%n", dir, folder.architecture(), type, family.taskType().shortName());
+        System.out.println("  " + family.describe(folder.config(), folder.configFile()));
         ModelLayout layout = family.layout(folder.config(), folder.configFile());
         long expectedParams = layout.parameterShapes().values().stream()
                 .mapToLong(s -> { long n = 1; for (long x : s) { n *= x; } return n; }).sum();

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.peft.lora.LoraWeights;
@@ -111,7 +112,7 @@ public final class MergeCommand implements Callable<Integer> {
         double tol = tolerance != null ? tolerance : MergeVerifier.defaultTolerance(d);
         boolean relative = tolerance == null && MergeVerifier.relativeTolerance(d);
         MergedModelWriter.Result r = MergedModelWriter.write(baseFolder, merger, outTarget, d,
-                InitModelCommand.parseSize(maxShardSize), verify ? tmp -> {
+                HfCheckpointWriter.parseShardSize(maxShardSize), verify ? tmp -> {
                     MergeVerifier.Verification v = MergeVerifier.verify(baseFolder, adapter, HfModelFolder.open(tmp),
                             tol, relative);
                     outw.printf(Locale.ROOT, "verify: max |logit difference| %.3g over %d logits (largest |logit| %.3g),"

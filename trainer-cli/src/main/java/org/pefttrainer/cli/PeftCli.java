@@ -1,5 +1,6 @@
 package org.pefttrainer.cli;
 
+import org.pefttrainer.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
         name = "peft",
         mixinStandardHelpOptions = true,
         version = "peft-trainer 0.1.0",
-        description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5-family models on DJL.",
+        description = "Parameter-efficient fine-tuning (LoRA, prompt tuning) of Hugging Face T5, Llama, Mistral, Qwen2 and GPT-2 models on DJL.",
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,

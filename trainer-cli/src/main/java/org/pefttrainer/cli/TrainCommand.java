@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code peft train [CONFIG] [key=value ...]} and {@code peft train --resume RUN_DIR}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Fine-tunes a frozen T5-family model with LoRA or prompt tuning (or all weights) from a config"
+        description = {"Fine-tunes a frozen model (T5, Llama, Mistral, Qwen2, GPT-2) with LoRA or prompt tuning (or all weights) from a config"
                 + " file, with Hydra-like overrides; without CONFIG runs the embedded default (configs/default.conf).",
             "Overrides: key=value (key must exist), +key=value (add), ~key (back to the default).",
             "Examples:",

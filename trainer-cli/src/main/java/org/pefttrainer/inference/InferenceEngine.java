@@ -12,7 +12,6 @@ import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.registry.AdapterBatch;
 import org.pefttrainer.peft.registry.AdapterRegistry;
 import org.pefttrainer.recipes.ModelSession;
@@ -36,7 +35,7 @@ public final class InferenceEngine implements AutoCloseable {
         this.session = session;
         this.registry = new AdapterRegistry(session.model(), session.root());
         this.generator = TextGenerator.of(session.model());
-        this.causal = TaskForward.task(session.model()).equals("causal");
+        this.causal = session.model().taskType().causal();
         this.maxSourceLength = maxSourceLength;
     }
 

@@ -11,6 +11,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
@@ -46,7 +47,7 @@ public final class EvaluateRecipe {
         TrainerConfig cfg = lc.settings();
         Path outDir = target.path();
         try (ModelSession session = ModelSession.open(cfg)) {
-            Adapter adapter = cfg.adapter().map(p -> Adapter.load(p, session.model(), session.root())).orElse(null);
+            Adapter adapter = cfg.adapter().map(p -> AdapterLoader.load(p, session.model(), session.root())).orElse(null);
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
                 Decoding resolved = Decoding.of(cfg.generation(), session.folder());

@@ -13,10 +13,10 @@ import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.hf.VocabularyCheck;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ModelFamily;
 import org.pefttrainer.core.model.init.ModelInitializer;
-import org.pefttrainer.core.model.t5.T5Loader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,7 @@ public final class ModelSession implements AutoCloseable {
         if (!Files.exists(dir) && m.initIfMissing() && modelDir == null) {
             LOG.info("model.path {} does not exist: creating a random {} {} model there (model.init_if_missing)", dir,
                     m.init().size(), m.init().arch());
-            ModelInitializer.initialize(dir, m.init().size(), null,
+            ModelInitializer.initialize(dir, m.init().arch(), m.init().size(),
                     ModelInitializer.TokenizerSource.build(List.of(m.init().tokenizerCorpus()), 2000), 0, DType.F32,
                     2_000_000_000L, false);
         }
@@ -62,10 +62,8 @@ public final class ModelSession implements AutoCloseable {
         NDManager root = NDManager.newBaseManager(device);
         try {
             Double dropout = m.dropout().isPresent() ? m.dropout().getAsDouble() : null;
-            Architectures.Family family = Architectures.of(folder.config(), folder.configFile());
-            LanguageModel model = family.task().equals("seq2seq")
-                    ? T5Loader.load(folder, root.newSubManager(), m.configOverrides(), dropout)
-                    : noOverrides(family.load(folder, root.newSubManager()), m);
+            LanguageModel model = Architectures.of(folder).load(folder, root.newSubManager(),
+                    new ModelFamily.LoadOptions(m.configOverrides(), dropout));
             HfTokenizer tokenizer = HfTokenizer.load(folder.requireTokenizerJson(), folder.configFile());
             return new ModelSession(root, folder, model, tokenizer);
         } catch (RuntimeException e) {
@@ -105,16 +103,7 @@ public final class ModelSession implements AutoCloseable {
 
     /** The config.json of the loaded model, overrides applied (what a full fine-tuning result saves). */
     public com.fasterxml.jackson.databind.node.ObjectNode configJson() {
-        return model instanceof org.pefttrainer.core.model.t5.T5Model t5 ? t5.config().toJson() : folder.config();
-    }
-
-    /** Decoder-only families take neither config overrides nor a dropout override yet (they run without dropout). */
-    private static LanguageModel noOverrides(LanguageModel model, ModelConfig m) {
-        if (!m.configOverrides().isEmpty() || m.dropout().isPresent()) {
-            throw new UserException("model.config_overrides and model.dropout are supported for T5 only so far ("
-                    + model.architecture() + ")");
-        }
-        return model;
+        return model.configJson(folder.config());
     }
 
     public HfTokenizer tokenizer() {

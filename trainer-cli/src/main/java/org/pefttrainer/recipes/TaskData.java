@@ -6,7 +6,6 @@ import org.pefttrainer.core.data.batch.BatchCollator;
 import org.pefttrainer.core.data.batch.CausalCollator;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.tokenize.ExampleEncoder;
-import org.pefttrainer.core.task.TaskForward;
 
 /** The example encoding and batch layout of the session's task type (seq2seq or causal). */
 final class TaskData {
@@ -26,6 +25,6 @@ final class TaskData {
     }
 
     static boolean causal(ModelSession session) {
-        return TaskForward.task(session.model()).equals("causal");
+        return session.model().taskType().causal();
     }
 }

@@ -98,7 +98,7 @@ class CliEndToEndTest {
             // the folder loads through the registry and gives finite logits
             try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
                 org.pefttrainer.core.model.CausalLM model = (org.pefttrainer.core.model.CausalLM)
-                        org.pefttrainer.core.model.Architectures.load(
+                        org.pefttrainer.core.model.registry.Architectures.load(
                                 org.pefttrainer.core.io.hf.HfModelFolder.open(out), m);
                 float[] logits = model.forward(org.pefttrainer.core.model.ForwardContext.inference(m),
                         m.create(new long[] {1, 5, 9, 12}, new ai.djl.ndarray.types.Shape(1, 4)), null, null, null)

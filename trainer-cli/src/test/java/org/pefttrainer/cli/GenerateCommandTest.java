@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.Generator;
@@ -61,7 +62,7 @@ class GenerateCommandTest {
             T5Model model = T5Loader.load(HfModelFolder.open(fx.model), m, null);
             long[] ids = Arrays.stream(tok.encode(text)).asLongStream().toArray();
             ForwardContext ctx = ForwardContext.inference(m);
-            Adapter a = adapter == null ? null : Adapter.load(adapter, model, m);
+            Adapter a = adapter == null ? null : AdapterLoader.load(adapter, model, m);
             if (a != null) {
                 ctx = a.attach(ctx);
             }

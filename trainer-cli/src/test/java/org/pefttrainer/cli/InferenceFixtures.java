@@ -38,7 +38,7 @@ public final class InferenceFixtures {
         Files.writeString(corpus, sb.toString());
         T5Config c = new T5Config(200, 32, 8, 64, 2, 2, 4, 32, 128, 0.1, 1e-6, "relu", false, true, 0, 1, 0);
         model = dir.resolve("model");
-        ModelInitializer.initialize(model, "tiny", c, ModelInitializer.TokenizerSource.build(List.of(corpus), 200), 5,
+        ModelInitializer.initialize(model, c.toJson(), ModelInitializer.TokenizerSource.build(List.of(corpus), 200), 5,
                 DType.F32, 0, true);
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model base = T5Loader.load(HfModelFolder.open(model), m, null);

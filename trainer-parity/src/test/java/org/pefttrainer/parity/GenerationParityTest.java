@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.generate.GeneratedSequence;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationConfig.EarlyStopping;
@@ -107,7 +108,7 @@ class GenerationParityTest extends ParityTestBase {
             assertEquals(settings.get("pad_token_id").asInt(), model.padTokenId(), id);
             // try-with-resources skips a null resource: the base-model cases have no adapter
             try (Adapter adapter = kase.get("adapter_dir").isNull() ? null
-                    : Adapter.load(Fixtures.path(kase, "adapter_dir"), model, m)) {
+                    : AdapterLoader.load(Fixtures.path(kase, "adapter_dir"), model, m)) {
                 ForwardContext ctx = ForwardContext.inference(m);
                 if (adapter != null) {
                     ctx = adapter.attach(ctx);

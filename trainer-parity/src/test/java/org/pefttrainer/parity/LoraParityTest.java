@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.model.t5.T5Model;
 import org.pefttrainer.peft.adapter.Adapter;
@@ -44,7 +45,7 @@ class LoraParityTest extends ParityTestBase {
         Map<String, RefTensor> grads = Fixtures.tensors(kase, "grads");
         try (NDManager m = manager.newSubManager()) {
             T5Model model = Fixtures.loadModel(kase, m);
-            try (Adapter adapter = Adapter.load(dir, model, m)) {
+            try (Adapter adapter = AdapterLoader.load(dir, model, m)) {
                 LoraModel lora = assertInstanceOf(LoraModel.class, adapter, id);
                 assertEquals(kase.get("r").asInt(), lora.config().r(), id + " r");
                 assertEquals(kase.get("use_rslora").asBoolean(), lora.config().useRslora(), id + " use_rslora");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
@@ -79,7 +80,7 @@ class OurAdaptersExportTest {
             adapter.save(dir);
             float[] ours = logits(model, adapter, in, m);
             // Reload what we saved: the same logits, bit for bit.
-            try (Adapter reloaded = Adapter.load(dir, model, m)) {
+            try (Adapter reloaded = AdapterLoader.load(dir, model, m)) {
                 float[] again = logits(model, reloaded, in, m);
                 assertTrue(java.util.Arrays.equals(ours, again), "reloaded adapter changes the logits");
             }
@@ -143,7 +144,7 @@ class OurAdaptersExportTest {
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            var model = (org.pefttrainer.core.model.CausalLM) org.pefttrainer.core.model.Architectures.load(
+            var model = (org.pefttrainer.core.model.CausalLM) org.pefttrainer.core.model.registry.Architectures.load(
                     org.pefttrainer.core.io.hf.HfModelFolder.open(CAUSAL.resolve(base)), m.newSubManager());
             Adapter adapter = factory.create(model, m);
             Trainable trainable = new org.pefttrainer.recipes.AdapterTrainable(adapter, name);
@@ -165,7 +166,7 @@ class OurAdaptersExportTest {
                 shape = out.getShape().getShape();
                 ours = out.toFloatArray();
             }
-            try (Adapter reloaded = Adapter.load(dir, model, m); NDManager sm = m.newSubManager()) {
+            try (Adapter reloaded = AdapterLoader.load(dir, model, m); NDManager sm = m.newSubManager()) {
                 float[] again = model.forward(reloaded.attach(ForwardContext.inference(sm)), matrix(sm, ids),
                         matrix(sm, mask), null, null).toFloatArray();
                 assertTrue(java.util.Arrays.equals(ours, again), "reloaded adapter changes the logits");

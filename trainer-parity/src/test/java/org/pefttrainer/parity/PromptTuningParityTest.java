@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.io.hf.CheckpointReader;
 import org.pefttrainer.core.io.hf.HfModelFolder;
@@ -56,7 +57,7 @@ class PromptTuningParityTest extends ParityTestBase {
         Map<String, RefTensor> grads = Fixtures.tensors(kase, "grads");
         try (NDManager m = manager.newSubManager()) {
             T5Model model = Fixtures.loadModel(kase, m);
-            try (Adapter adapter = Adapter.load(Fixtures.path(kase, "adapter_dir"), model, m)) {
+            try (Adapter adapter = AdapterLoader.load(Fixtures.path(kase, "adapter_dir"), model, m)) {
                 SoftPrompt prompt = assertInstanceOf(SoftPrompt.class, adapter, id);
                 assertEquals(n, prompt.numVirtualTokens(), id + " num_virtual_tokens");
                 assertArrayEquals(tableShape, prompt.table().getShape().getShape(), id + " table shape");

@@ -17,6 +17,11 @@ public interface CausalLM extends LanguageModel {
     int numLayers();
 
     @Override
+    default TaskType taskType() {
+        return TaskType.CAUSAL_LM;
+    }
+
+    @Override
     default int numHiddenLayers() {
         return numLayers();
     }

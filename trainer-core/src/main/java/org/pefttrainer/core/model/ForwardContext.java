@@ -1,7 +1,9 @@
 package org.pefttrainer.core.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.pefttrainer.core.tensor.DropoutMasks;
+import org.pefttrainer.core.tensor.Ops;
 
 /**
  * What one forward call needs besides its inputs: the manager that owns its intermediate arrays (a per-step child
@@ -83,6 +85,19 @@ public final class ForwardContext {
      */
     public DropoutMasks dropoutMasks() {
         return dropoutMasks;
+    }
+
+    /**
+     * Dropout as this pass applies it: {@code x ⊙ keep / (1-p)} in training mode (the context's masks, else torch's
+     * RNG), the identity in eval mode or when p is 0.
+     */
+    public NDArray dropout(NDArray x, double p) {
+        return training ? Ops.dropout(x, p, dropoutMasks) : x;
+    }
+
+    /** {@code x ⊙ keep} without the 1/(1-p) rescale (the caller rescales a smaller tensor); training mode only. */
+    public NDArray dropoutUnscaled(NDArray x, double p) {
+        return Ops.dropoutUnscaled(x, p, dropoutMasks);
     }
 
     /** The same context drawing dropout masks from a generator seeded with {@code seed}. */

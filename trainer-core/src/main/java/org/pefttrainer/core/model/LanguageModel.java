@@ -7,6 +7,8 @@ public interface LanguageModel {
     /** The transformers class name, e.g. T5ForConditionalGeneration, LlamaForCausalLM. */
     String architecture();
 
+    TaskType taskType();
+
     int vocabSize();
 
     int hiddenSize();
@@ -29,9 +31,26 @@ public interface LanguageModel {
 
     String inputEmbeddingName();
 
+    /**
+     * PEFT's LoRA target_modules for this architecture when a config gives none
+     * (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING); empty: PEFT has no default.
+     */
+    default List<String> defaultLoraTargets() {
+        return List.of();
+    }
+
     /** The linear modules stored [in, out] (GPT-2's Conv1D); none for nn.Linear models. */
     default java.util.Set<String> conv1dModules() {
         return java.util.Set.of();
+    }
+
+    /**
+     * The config.json a full fine-tune of this model saves, given the folder's: the same unless loading changed
+     * settings (T5 applies model.config_overrides and model.dropout).
+     */
+    default com.fasterxml.jackson.databind.node.ObjectNode configJson(
+            com.fasterxml.jackson.databind.node.ObjectNode folderConfig) {
+        return folderConfig;
     }
 
     /** The longest sequence the model's positions cover (T5: none). */

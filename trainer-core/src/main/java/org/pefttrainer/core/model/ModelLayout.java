@@ -17,12 +17,15 @@ import org.pefttrainer.core.UserException;
  * @param parameterShapes every stored parameter by Hugging Face name
  * @param aliases         tied names and the parameter they resolve to (T5: embed_tokens, a tied lm_head → shared)
  * @param conv1dModules   linear modules whose weight is stored [in, out] (GPT-2's Conv1D) rather than [out, in]
- * @param taskType        PEFT's task_type for adapters of this model: SEQ_2_SEQ_LM or CAUSAL_LM
+ * @param taskType        what the model does, PEFT's task_type of its adapters
+ * @param defaultLoraTargets PEFT's target_modules when an adapter config gives none (empty: PEFT has no default)
  */
 public record ModelLayout(String architecture, List<String> linearModules, Map<String, long[]> parameterShapes,
-        Map<String, String> aliases, java.util.Set<String> conv1dModules, String taskType) {
+        Map<String, String> aliases, java.util.Set<String> conv1dModules, TaskType taskType,
+        List<String> defaultLoraTargets) {
 
     public ModelLayout {
+        defaultLoraTargets = List.copyOf(defaultLoraTargets);
         linearModules = List.copyOf(linearModules);
         parameterShapes = Collections.unmodifiableMap(new LinkedHashMap<>(parameterShapes));
         aliases = Map.copyOf(aliases);
@@ -32,7 +35,7 @@ public record ModelLayout(String architecture, List<String> linearModules, Map<S
     /** An encoder-decoder layout with nn.Linear weights. */
     public ModelLayout(String architecture, List<String> linearModules, Map<String, long[]> parameterShapes,
             Map<String, String> aliases) {
-        this(architecture, linearModules, parameterShapes, aliases, java.util.Set.of(), "SEQ_2_SEQ_LM");
+        this(architecture, linearModules, parameterShapes, aliases, java.util.Set.of(), TaskType.SEQ_2_SEQ_LM, List.of());
     }
 
     /** Whether {@code module}'s weight is stored [in, out] (Conv1D: PEFT's fan_in_fan_out = true). */
@@ -50,12 +53,7 @@ public record ModelLayout(String architecture, List<String> linearModules, Map<S
         Map<String, long[]> shapes = new LinkedHashMap<>();
         model.weights().arrays().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
         return new ModelLayout(model.architecture(), model.linearModules(), shapes, model.weights().aliases(),
-                model.conv1dModules(), taskTypeOf(model));
-    }
-
-    /** PEFT's task_type for adapters of {@code model}: CAUSAL_LM for a decoder-only model, else SEQ_2_SEQ_LM. */
-    public static String taskTypeOf(LanguageModel model) {
-        return model instanceof CausalLM ? "CAUSAL_LM" : "SEQ_2_SEQ_LM";
+                model.conv1dModules(), model.taskType(), model.defaultLoraTargets());
     }
 
     /** The stored parameter {@code name} stands for (itself unless it is a tied alias). */

@@ -35,6 +35,11 @@ public interface Seq2SeqLM extends LanguageModel {
      */
     NDArray decode(ForwardContext ctx, EncoderOutput encoder, NDArray decoderInputIds, DecoderCache cache);
 
+    @Override
+    default TaskType taskType() {
+        return TaskType.SEQ_2_SEQ_LM;
+    }
+
     default DecoderCache newCache() {
         return new DecoderCache(numDecoderLayers());
     }

@@ -72,8 +72,4 @@ public final class TaskForward {
         return Ops.crossEntropy(logits(model, ctx, inputIds, attentionMask, decoderInputIds), labels);
     }
 
-    /** "seq2seq" or "causal". */
-    public static String task(LanguageModel model) {
-        return model instanceof CausalLM ? "causal" : "seq2seq";
-    }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import org.pefttrainer.core.model.ForwardContext;
 
 /**
  * The few fused PyTorch kernels that DJL's generic NDArray API does not expose (linear, embedding, dropout), plus
@@ -76,25 +75,25 @@ public final class Ops {
     }
 
     /**
-     * Training-mode dropout {@code x ⊙ keep / (1-p)} with the context's Java-drawn masks when it has them (faster,
-     * deterministic per step), else torch's dropout; the identity in eval mode or when p is 0.
+     * Training-mode dropout {@code x ⊙ keep / (1-p)} with Java-drawn masks when given (faster, deterministic per
+     * step), else torch's dropout; the identity when p is 0.
      */
-    public static NDArray dropout(NDArray x, double p, ForwardContext ctx) {
-        if (!ctx.training() || p <= 0) {
+    public static NDArray dropout(NDArray x, double p, DropoutMasks masks) {
+        if (p <= 0) {
             return x;
         }
-        if (ctx.dropoutMasks() == null) {
+        if (masks == null) {
             return JniUtils.dropout((PtNDArray) x, p, true);
         }
-        return mul(dropoutUnscaled(x, p, ctx), 1.0 / (1.0 - p));
+        return mul(dropoutUnscaled(x, p, masks), 1.0 / (1.0 - p));
     }
 
     /**
      * {@code x ⊙ keep} without the 1/(1-p) rescale, for callers that apply the rescale to a smaller tensor
-     * downstream (after a matmul): the same result for a fraction of the memory traffic. Training mode only.
+     * downstream (after a matmul): the same result for a fraction of the memory traffic.
      */
-    public static NDArray dropoutUnscaled(NDArray x, double p, ForwardContext ctx) {
-        NDArray mask = ctx.dropoutMasks().keepMask(x.getManager(), x.getShape(), 1.0 - p);
+    public static NDArray dropoutUnscaled(NDArray x, double p, DropoutMasks masks) {
+        NDArray mask = masks.keepMask(x.getManager(), x.getShape(), 1.0 - p);
         return x.mul(mask);
     }
 

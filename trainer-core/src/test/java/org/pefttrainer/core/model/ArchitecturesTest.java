@@ -1,5 +1,6 @@
 package org.pefttrainer.core.model;
 
+import org.pefttrainer.core.model.registry.Architectures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -75,7 +75,7 @@ class DropoutMasksTest {
             double p = 0.25;
             NDArray x = m.arange(1f, 20001f).reshape(4, 5000);
             ForwardContext ctx = new ForwardContext(m, true, null, null).withDropoutSeed(5);
-            float[] y = Ops.dropout(x, p, ctx).toFloatArray();
+            float[] y = ctx.dropout(x, p).toFloatArray();
             float[] in = x.toFloatArray();
             int dropped = 0;
             for (int i = 0; i < y.length; i++) {
@@ -86,7 +86,7 @@ class DropoutMasksTest {
                 }
             }
             assertEquals(p, (double) dropped / y.length, 5 * Math.sqrt(p * (1 - p) / y.length));
-            NDArray same = Ops.dropout(x, p, new ForwardContext(m, false, null, null).withDropoutSeed(5));
+            NDArray same = new ForwardContext(m, false, null, null).withDropoutSeed(5).dropout(x, p);
             assertTrue(same == x, "eval mode is the identity");
         }
     }

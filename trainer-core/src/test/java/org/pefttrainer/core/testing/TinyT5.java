@@ -32,7 +32,7 @@ public final class TinyT5 {
                 sb.append("w").append(i).append(' ');
             }
             Files.writeString(corpus, sb.toString());
-            ModelInitializer.initialize(out, "tiny", c, ModelInitializer.TokenizerSource.build(List.of(corpus),
+            ModelInitializer.initialize(out, c.toJson(), ModelInitializer.TokenizerSource.build(List.of(corpus),
                     c.vocabSize()), seed, dtype, maxShardBytes, true);
             Files.delete(corpus);
             return out;

@@ -17,7 +17,6 @@ import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.LinearHook;
-import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 
@@ -62,7 +61,7 @@ public final class Evaluator {
         long t0 = System.nanoTime();
         int n = examples.size();
         long[][] sources = new long[n][];
-        boolean causal = TaskForward.task(model).equals("causal");
+        boolean causal = model.taskType().causal();
         for (int i = 0; i < n; i++) {
             // seq2seq: the prompt with the tokenizer's specials, truncated keeping EOS; causal: [BOS] + prompt, its
             // first max_source_length tokens, as the training collator cuts it

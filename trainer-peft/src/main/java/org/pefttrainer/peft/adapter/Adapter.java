@@ -59,20 +59,6 @@ public interface Adapter extends AutoCloseable {
         AdapterFolder.write(dir, config(), trainableParameters());
     }
 
-    /**
-     * Loads an adapter folder written by PEFT (or by {@link #save}) onto {@code base}; the adapter's arrays are
-     * created in a child manager of {@code manager}. Every mismatch with the base model is a one-line
-     * {@link org.pefttrainer.core.UserException} naming the file and tensor.
-     */
-    static Adapter load(Path dir, LanguageModel base, NDManager manager) {
-        return AdapterLoader.load(dir, base, manager, AdapterLoader.folderName(dir));
-    }
-
-    /** {@link #load(Path, LanguageModel, NDManager)} under the given name instead of the folder's. */
-    static Adapter load(Path dir, LanguageModel base, NDManager manager, String name) {
-        return AdapterLoader.load(dir, base, manager, name);
-    }
-
     @Override
     void close();
 }

@@ -40,10 +40,10 @@ public final class LoraAdapterReader {
         LoraConfig config = LoraConfig.fromJson(configJson);
         String where = configJson.file().toString();
         String task = configJson.json().path("task_type").asText(null);
-        if (task != null && !task.equals(base.taskType())) {
+        if (task != null && !task.equals(base.taskType().peftName())) {
             // PEFT would wrap the base in another PeftModel class; the adapter was made for another kind of model
-            throw configJson.error("task_type", "is '" + task + "', expected '" + base.taskType() + "' (the base "
-                    + base.architecture() + " is " + (base.taskType().equals("CAUSAL_LM") ? "a decoder-only"
+            throw configJson.error("task_type", "is '" + task + "', expected '" + base.taskType().peftName()
+                    + "' (the base " + base.architecture() + " is " + (base.taskType().causal() ? "a decoder-only"
                     : "an encoder-decoder") + " model)");
         }
         List<String> modules = LoraTargets.select(config.targetModules(), base, where);

@@ -31,7 +31,7 @@ public final class LoraLayer {
 
     /** The update in a forward call: dropout (training only) draws from the call's mask generator when it has one. */
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        return project(Ops.dropout(x, dropout, ctx));
+        return project(ctx.dropout(x, dropout));
     }
 
     private NDArray project(NDArray h) {

@@ -70,8 +70,8 @@ public final class LoraModel implements Adapter, LinearHook {
      */
     static LoraConfig resolve(LoraConfig config, ModelLayout base, String where) {
         LoraConfig c = config.withTargetModules(
-                LoraTargets.resolve(config.targetModules(), base.architecture(), base.linearModules(), where))
-                .withTaskType(base.taskType());
+                LoraTargets.resolve(config.targetModules(), base, where))
+                .withTaskType(base.taskType().peftName());
         boolean conv1d = LoraTargets.select(config.targetModules(), base, where).stream().anyMatch(base::isConv1d);
         if (conv1d) {
             if (!c.fanInFanOut()) {

@@ -20,7 +20,8 @@ import org.pefttrainer.core.model.LanguageModel;
  *   <li>a string: a regular expression that must match the whole name (re.fullmatch);</li>
  *   <li>"all-linear": the short names (after the last dot) of every linear layer except the output layer lm_head,
  *       then matched as a list;</li>
- *   <li>null: PEFT's default list for the architecture (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).</li>
+ *   <li>null: PEFT's default list for the architecture (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING), which
+ *       the model family states ({@link ModelLayout#defaultLoraTargets()}).</li>
  * </ul>
  * Like PEFT, every module of the model is tested, containers and layer norms included; a match that is not a linear
  * layer is an error (PEFT: "Target module ... is not supported"), and so is a spec that matches nothing.
@@ -28,11 +29,6 @@ import org.pefttrainer.core.model.LanguageModel;
 public final class LoraTargets {
     /** The output embedding that "all-linear" leaves out, as PEFT does for generation models. */
     public static final String OUTPUT_LAYER = "lm_head";
-
-    /** PEFT's default targets by architecture (t5 and mt5: q, v). */
-    private static final Map<String, List<String>> DEFAULTS = Map.of("T5ForConditionalGeneration", List.of("q", "v"),
-            "LlamaForCausalLM", List.of("q_proj", "v_proj"), "MistralForCausalLM", List.of("q_proj", "v_proj"),
-            "Qwen2ForCausalLM", List.of("q_proj", "v_proj"), "GPT2LMHeadModel", List.of("c_attn"));
 
     private LoraTargets() {}
 
@@ -52,10 +48,9 @@ public final class LoraTargets {
         throw new IllegalArgumentException("resolve " + targets + " before matching");
     }
 
-    /** PEFT's default target list for an architecture; a UserException when PEFT has none. */
-    public static TargetModules defaultFor(String architecture, String where) {
-        List<String> d = DEFAULTS.get(architecture);
-        if (d == null) {
+    /** The family's default target list; a UserException when PEFT has none. */
+    static TargetModules defaultFor(String architecture, List<String> d, String where) {
+        if (d.isEmpty()) {
             throw new UserException(where + ": target_modules must be given for " + architecture
                     + " (PEFT has no default for it)");
         }
@@ -66,10 +61,15 @@ public final class LoraTargets {
      * The spec as PEFT stores it after injection: null becomes the architecture's default list, "all-linear" the list
      * of linear layers' short names (model order, lm_head left out); lists and regexes are unchanged.
      */
-    public static TargetModules resolve(TargetModules targets, String architecture, List<String> linearModules,
-            String where) {
+    public static TargetModules resolve(TargetModules targets, ModelLayout layout, String where) {
+        return resolve(targets, layout.architecture(), layout.defaultLoraTargets(), layout.linearModules(), where);
+    }
+
+    /** {@link #resolve(TargetModules, ModelLayout, String)} from the names alone. */
+    public static TargetModules resolve(TargetModules targets, String architecture, List<String> defaults,
+            List<String> linearModules, String where) {
         if (targets == null) {
-            return defaultFor(architecture, where);
+            return defaultFor(architecture, defaults, where);
         }
         if (targets instanceof TargetModules.AllLinear) {
             Set<String> shortNames = new LinkedHashSet<>();
@@ -89,16 +89,17 @@ public final class LoraTargets {
 
     /** The linear modules of a model described by {@code layout} that the spec selects, in model order. */
     public static List<String> select(TargetModules targets, ModelLayout layout, String where) {
-        return select(targets, layout.architecture(), layout.linearModules(), layout.parameterNames(), where);
+        return select(targets, layout.architecture(), layout.defaultLoraTargets(), layout.linearModules(),
+                layout.parameterNames(), where);
     }
 
     /**
      * The selection from the model's names alone: {@code linearModules} (names without ".weight", model order) and
      * every parameter name, from which the other modules (containers, norms, embeddings) are derived.
      */
-    public static List<String> select(TargetModules targets, String architecture, List<String> linearModules,
-            Collection<String> parameterNames, String where) {
-        TargetModules resolved = resolve(targets, architecture, linearModules, where);
+    public static List<String> select(TargetModules targets, String architecture, List<String> defaults,
+            List<String> linearModules, Collection<String> parameterNames, String where) {
+        TargetModules resolved = resolve(targets, architecture, defaults, linearModules, where);
         Set<String> linear = new HashSet<>(linearModules);
         for (String module : allModules(linearModules, parameterNames)) {
             if (!linear.contains(module) && matches(resolved, module)) {

@@ -22,7 +22,7 @@ public final class MergeInputs {
 
     /** The layout of the base model folder, from its config.json (any family of the registry). */
     public static ModelLayout layout(HfModelFolder base) {
-        return org.pefttrainer.core.model.Architectures.layout(base);
+        return org.pefttrainer.core.model.registry.Architectures.layout(base);
     }
 
     /**

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.Seq2SeqLM;
@@ -105,7 +105,7 @@ public final class MergeVerifier {
             }
         }
         NDManager m = ctx.manager();
-        boolean causal = TaskForward.task(model).equals("causal");
+        boolean causal = model.taskType().causal();
         NDArray logits = TaskForward.logits(model, ctx, m.create(ids, new Shape(lengths.length, width)),
                 m.create(mask, new Shape(lengths.length, width)),
                 causal ? null : m.create(dec, new Shape(lengths.length, target)));

@@ -21,6 +21,7 @@ import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
+import org.pefttrainer.core.model.registry.Architectures;
 
 /**
  * Writes base model + merged LoRA update as a complete Hugging Face model folder: every tensor of the base checkpoint
@@ -55,22 +56,20 @@ public final class MergedModelWriter {
         return write(base, merger, out, dtype, maxShardBytes, force, null);
     }
 
-    /**
-     * GPT-2 checkpoints saved from GPT2Model (the hub's gpt2) name tensors without "transformer.", while adapters
-     * and layouts use GPT2LMHeadModel's names: a stored tensor is merged under either name.
-     */
-    private static final String PREFIX = "transformer.";
-
-    private static String unprefixed(String name) {
-        return name.startsWith(PREFIX) ? name.substring(PREFIX.length()) : name;
+    /** {@code name} without the family's optional prefix (GPT-2's "transformer."), if it has it. */
+    private static String unprefixed(String name, String prefix) {
+        return !prefix.isEmpty() && name.startsWith(prefix) ? name.substring(prefix.length()) : name;
     }
 
-    /** The name the merger knows {@code stored} by, or null when no adapter changes it. */
-    private static String moduleName(LoraMerger merger, String stored) {
+    /**
+     * The name the merger knows {@code stored} by, or null when no adapter changes it: some checkpoints of a family
+     * leave out a prefix that adapters and layouts use (the hub's gpt2, saved from GPT2Model).
+     */
+    private static String moduleName(LoraMerger merger, String stored, String prefix) {
         if (merger.targets(stored)) {
             return stored;
         }
-        return merger.targets(PREFIX + stored) ? PREFIX + stored : null;
+        return !prefix.isEmpty() && merger.targets(prefix + stored) ? prefix + stored : null;
     }
 
     /**
@@ -90,9 +89,10 @@ public final class MergedModelWriter {
             throw new UserException("output dtype " + dtype + " is not supported (f32, f16 or bf16)");
         }
         Path out = destination.path();
+        String prefix = Architectures.of(base).optionalNamePrefix();
         try (CheckpointReader ckpt = base.openWeights()) {
             for (String w : merger.targetedWeights()) {
-                if (!ckpt.contains(w) && !ckpt.contains(unprefixed(w))) {
+                if (!ckpt.contains(w) && !ckpt.contains(unprefixed(w, prefix))) {
                     throw new UserException(base.dir() + ": the checkpoint has no tensor '" + w + "', which adapter '"
                             + merger.adapter().name() + "' changes");
                 }
@@ -106,7 +106,7 @@ public final class MergedModelWriter {
                             + t.dtype() + "; merging supports floating-point checkpoints only");
                 }
                 String name = t.name();
-                String module = moduleName(merger, name);
+                String module = moduleName(merger, name, prefix);
                 if (module != null) {
                     tensors.add(new HfCheckpointWriter.Tensor(name, t.shape(),
                             () -> FloatBuffer.wrap(merger.merge(module, buffers.read(ckpt, t)))));

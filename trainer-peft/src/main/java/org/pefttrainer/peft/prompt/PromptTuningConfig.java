@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.peft.adapter.AdapterConfig;
 import org.pefttrainer.peft.adapter.AdapterType;
 import org.pefttrainer.peft.adapter.ConfigReader;
@@ -94,7 +93,7 @@ public record PromptTuningConfig(
 
     /** PEFT's _prepare_prompt_learning_config: unset model dimensions taken from the base model. */
     public PromptTuningConfig withModelDefaults(LanguageModel base) {
-        String task = taskType == null ? ModelLayout.taskTypeOf(base) : taskType;
+        String task = taskType == null ? base.taskType().peftName() : taskType;
         return new PromptTuningConfig(numVirtualTokens, tokenDim == null ? base.hiddenSize() : tokenDim,
                 numTransformerSubmodules == null ? defaultSubmodules(task) : numTransformerSubmodules,
                 numAttentionHeads == null ? base.numAttentionHeads() : numAttentionHeads,

@@ -7,7 +7,6 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.io.safetensors.TensorInfo;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.peft.adapter.ConfigReader;
 
@@ -21,7 +20,7 @@ public final class SoftPromptReader {
     public static SoftPrompt read(Path dir, ConfigReader configJson, LanguageModel base, NDManager manager,
             String name) {
         PromptTuningConfig config = PromptTuningConfig.fromJson(configJson);
-        String task = ModelLayout.taskTypeOf(base);
+        String task = base.taskType().peftName();
         if (!config.taskType().equals(task)) {
             // PEFT would wrap the base in the other PeftModel class: the prompt was trained for another kind of model
             throw configJson.error("task_type", "is '" + config.taskType() + "', expected '" + task + "' (the base "

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
@@ -56,7 +57,7 @@ public final class AdapterRegistry implements AutoCloseable {
             throw new UserException("an adapter named '" + name + "' is already loaded (unload it first)");
         }
         long t0 = System.nanoTime();
-        Adapter a = Adapter.load(dir, base, manager, name);
+        Adapter a = AdapterLoader.load(dir, base, manager, name);
         LoadedAdapter loaded = new LoadedAdapter(a, info(name, a, dir, (System.nanoTime() - t0) / 1e9));
         if (adapters.putIfAbsent(name, loaded) != null) {
             a.close();

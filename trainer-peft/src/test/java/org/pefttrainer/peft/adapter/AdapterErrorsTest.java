@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.safetensors.DType;
@@ -76,7 +77,7 @@ class AdapterErrorsTest {
     }
 
     private String loadError(Path dir) {
-        UserException e = assertThrows(UserException.class, () -> Adapter.load(dir, base, manager).close());
+        UserException e = assertThrows(UserException.class, () -> AdapterLoader.load(dir, base, manager).close());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         return e.getMessage();
     }
@@ -126,7 +127,7 @@ class AdapterErrorsTest {
     void loraWithoutTaskTypeComputesTheSameAndLoads() throws IOException {
         Path d = copy("lora-qv");
         editConfig(d, c -> c.putNull("task_type"));
-        try (Adapter a = Adapter.load(d, base, manager)) {
+        try (Adapter a = AdapterLoader.load(d, base, manager)) {
             assertEquals(12, a.trainableParameters().size() / 2);
         }
     }
@@ -243,7 +244,7 @@ class AdapterErrorsTest {
             t.clear();
             t.putAll(renamed);
         });
-        try (Adapter a = Adapter.load(d, base, manager); Adapter peft = Adapter.load(PeftSamples.adapter("lora-qv"),
+        try (Adapter a = AdapterLoader.load(d, base, manager); Adapter peft = AdapterLoader.load(PeftSamples.adapter("lora-qv"),
                 base, manager); NDManager step = manager.newSubManager()) {
             assertTrue(a.trainableParameters().containsKey(Q0 + ".lora_A.weight"));
             float[] ours = PeftSamples.logits(base, a.attach(ForwardContext.inference(step)));

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -69,7 +70,7 @@ class PeftSamplesTest {
 
     @Test
     void loraQvLoadsWithPeftsKeysShapesConfigAndLogits() {
-        try (Adapter a = Adapter.load(PeftSamples.adapter("lora-qv"), base, manager)) {
+        try (Adapter a = AdapterLoader.load(PeftSamples.adapter("lora-qv"), base, manager)) {
             LoraModel lora = assertInstanceOf(LoraModel.class, a);
             assertEquals("lora-qv", a.name());
             assertEquals(AdapterType.LORA, a.type());
@@ -92,7 +93,7 @@ class PeftSamplesTest {
 
     @Test
     void allLinearRsloraLoadsAndReproducesPeftLogits() {
-        try (Adapter a = Adapter.load(PeftSamples.adapter("lora-all-linear-rslora"), base, manager)) {
+        try (Adapter a = AdapterLoader.load(PeftSamples.adapter("lora-all-linear-rslora"), base, manager)) {
             LoraModel lora = (LoraModel) a;
             assertTrue(lora.config().useRslora());
             assertEquals(LoraInit.GAUSSIAN, lora.config().initLoraWeights());
@@ -108,7 +109,7 @@ class PeftSamplesTest {
 
     @Test
     void promptTuningLoadsAndReproducesPeftLogits() {
-        try (Adapter a = Adapter.load(PeftSamples.adapter("prompt-tuning"), base, manager)) {
+        try (Adapter a = AdapterLoader.load(PeftSamples.adapter("prompt-tuning"), base, manager)) {
             SoftPrompt p = assertInstanceOf(SoftPrompt.class, a);
             PromptTuningConfig c = p.config();
             assertEquals(3, c.numVirtualTokens());

@@ -12,10 +12,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.CausalLM;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.peft.adapter.Adapter;
@@ -35,7 +36,7 @@ class CausalLoraParityTest {
         try (NDManager m = NDManager.newBaseManager();
                 SafetensorsReader out = SafetensorsReader.open(dir.resolve("peft-lora/expected_logits.safetensors"))) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
-            try (Adapter a = Adapter.load(dir.resolve("peft-lora"), model, m)) {
+            try (Adapter a = AdapterLoader.load(dir.resolve("peft-lora"), model, m)) {
                 ForwardContext ctx = a.attach(ForwardContext.inference(m));
                 NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")), matrix(m, in.get("attention_mask")),
                         matrix(m, in.get("position_ids")), null);
@@ -76,7 +77,7 @@ class CausalLoraParityTest {
         try (NDManager m = NDManager.newBaseManager();
                 SafetensorsReader ref = SafetensorsReader.open(dir.resolve("peft-lora/grads.safetensors"))) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
-            LoraModel lora = (LoraModel) Adapter.load(dir.resolve("peft-lora"), model, m);
+            LoraModel lora = (LoraModel) AdapterLoader.load(dir.resolve("peft-lora"), model, m);
             int rows = hfLabels.size();
             int width = hfLabels.get(0).size();
             long[] shifted = new long[rows * width];

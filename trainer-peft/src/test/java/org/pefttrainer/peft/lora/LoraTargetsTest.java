@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -19,6 +20,11 @@ import org.pefttrainer.peft.PeftSamples;
 /** Target matching against PEFT 0.13.2's own decisions (targets.json) and hand-made cases. */
 class LoraTargetsTest {
     private static final String ARCH = "T5ForConditionalGeneration";
+    private static final org.pefttrainer.core.model.llama.LlamaConfig LLAMA = org.pefttrainer.core.model.llama
+            .LlamaConfig.fromJson(org.pefttrainer.core.model.init.ModelInitializer.preset("llama", "tiny").put("vocab_size", 100),
+                    Path.of("config.json"));
+    private static final org.pefttrainer.core.model.gpt2.Gpt2Config GPT2 = org.pefttrainer.core.model.gpt2.Gpt2Config
+            .fromJson(org.pefttrainer.core.model.init.ModelInitializer.preset("gpt2", "tiny").put("vocab_size", 100), Path.of("config.json"));
     private static final T5Config TINY = T5Config.fromFile(PeftSamples.dir().resolve("tiny-t5/config.json"));
     /** A tied T5 v1.0 (ReLU wi, lm_head sharing the embedding), where lm_head has no weight of its own. */
     private static final T5Config TIED = new T5Config(50, 8, 2, 12, 2, 1, 4, 8, 20, 0.1, 1e-6, "relu", false, true, 0,
@@ -30,7 +36,8 @@ class LoraTargetsTest {
         if (c.tieWordEmbeddings()) {
             params.add("lm_head.weight");
         }
-        return LoraTargets.select(t, ARCH, T5Architecture.linearModules(c), params, "test");
+        return LoraTargets.select(t, ARCH, T5Architecture.DEFAULT_LORA_TARGETS, T5Architecture.linearModules(c), params,
+                "test");
     }
 
     private static TargetModules spec(JsonNode v) {
@@ -59,7 +66,7 @@ class LoraTargetsTest {
             fact.get("targeted").forEach(n -> expected.add(n.asText()));
             assertEquals(expected, select(t, TINY), label);
             // What PEFT stores in adapter_config.json after injection (set order aside).
-            TargetModules resolved = LoraTargets.resolve(t, ARCH, T5Architecture.linearModules(TINY), "test");
+            TargetModules resolved = LoraTargets.resolve(t, T5Architecture.layout(TINY), "test");
             JsonNode saved = fact.get("saved_target_modules");
             if (saved.isArray()) {
                 List<String> names = new ArrayList<>();
@@ -98,7 +105,7 @@ class LoraTargetsTest {
 
     @Test
     void allLinearTakesShortNamesOfEveryLinearLayerButLmHead() {
-        TargetModules resolved = LoraTargets.resolve(TargetModules.allLinear(), ARCH, T5Architecture.linearModules(TIED),
+        TargetModules resolved = LoraTargets.resolve(TargetModules.allLinear(), ARCH, List.of(), T5Architecture.linearModules(TIED),
                 "test");
         assertEquals(TargetModules.names("q", "k", "v", "o", "wi", "wo"), resolved);
         List<String> selected = select(TargetModules.allLinear(), TIED);
@@ -115,14 +122,15 @@ class LoraTargetsTest {
 
     @Test
     void nullMeansPeftsDefaultForT5() {
-        assertEquals(TargetModules.names("q", "v"), LoraTargets.resolve(null, ARCH, List.of("x.q"), "test"));
+        assertEquals(TargetModules.names("q", "v"), LoraTargets.resolve(null, T5Architecture.layout(TINY), "test"));
         UserException e = assertThrows(UserException.class,
-                () -> LoraTargets.resolve(null, "BertModel", List.of("x"), "test"));
+                () -> LoraTargets.resolve(null, "BertModel", List.of(), List.of("x"), "test"));
         assertTrue(e.getMessage().contains("target_modules must be given for BertModel"), e.getMessage());
         // the decoder-only families have PEFT's defaults
-        assertEquals(TargetModules.names("q_proj", "v_proj"), LoraTargets.resolve(null, "LlamaForCausalLM",
-                List.of("x.q_proj"), "test"));
-        assertEquals(TargetModules.names("c_attn"), LoraTargets.resolve(null, "GPT2LMHeadModel", List.of("x"), "t"));
+        assertEquals(TargetModules.names("q_proj", "v_proj"), LoraTargets.resolve(null,
+                org.pefttrainer.core.model.llama.LlamaArchitecture.layout(LLAMA, "LlamaForCausalLM"), "test"));
+        assertEquals(TargetModules.names("c_attn"), LoraTargets.resolve(null,
+                org.pefttrainer.core.model.gpt2.Gpt2Architecture.layout(GPT2), "t"));
     }
 
     @Test

@@ -22,13 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.CausalLM;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.task.TaskForward;
@@ -51,7 +52,7 @@ class CausalPromptTuningParityTest {
         try (NDManager m = NDManager.newBaseManager();
                 SafetensorsReader ref = SafetensorsReader.open(dir.resolve("peft-prompt/expected.safetensors"))) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
-            SoftPrompt prompt = assertInstanceOf(SoftPrompt.class, Adapter.load(dir.resolve("peft-prompt"), model, m));
+            SoftPrompt prompt = assertInstanceOf(SoftPrompt.class, AdapterLoader.load(dir.resolve("peft-prompt"), model, m));
             assertEquals(4, prompt.numVirtualTokens());
             assertArrayEquals(new long[] {4, model.hiddenSize()}, prompt.table().getShape().getShape());
             NDArray ids = matrix(m, in.get("input_ids"));
@@ -117,7 +118,7 @@ class CausalPromptTuningParityTest {
         int newTokens = in.get("greedy_new_tokens").asInt();
         try (NDManager m = NDManager.newBaseManager()) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
-            try (Adapter prompt = Adapter.load(dir.resolve("peft-prompt"), model, m)) {
+            try (Adapter prompt = AdapterLoader.load(dir.resolve("peft-prompt"), model, m)) {
                 List<long[]> prompts = new ArrayList<>();
                 List<long[]> want = new ArrayList<>();
                 for (JsonNode g : in.get("greedy")) {
@@ -156,7 +157,7 @@ class CausalPromptTuningParityTest {
                 ObjectNode peft = Json.readObject(dir.resolve("peft-prompt/adapter_config.json"));
                 assertEquals(peft, ours);
                 p.save(tmp.resolve("ours"));
-                try (Adapter back = Adapter.load(tmp.resolve("ours"), model, m)) {
+                try (Adapter back = AdapterLoader.load(tmp.resolve("ours"), model, m)) {
                     assertArrayEquals(p.table().toFloatArray(), ((SoftPrompt) back).table().toFloatArray());
                 }
             }
@@ -188,7 +189,7 @@ class CausalPromptTuningParityTest {
         Json.write(copy.resolve("adapter_config.json"), c);
         try (NDManager m = NDManager.newBaseManager()) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
-            UserException e = assertThrows(UserException.class, () -> Adapter.load(copy, model, m));
+            UserException e = assertThrows(UserException.class, () -> AdapterLoader.load(copy, model, m));
             assertTrue(e.getMessage().contains("task_type") && e.getMessage().contains("CAUSAL_LM")
                     && !e.getMessage().contains("\n"), e.getMessage());
         }

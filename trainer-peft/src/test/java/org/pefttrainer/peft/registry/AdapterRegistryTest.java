@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.Generator;
@@ -83,7 +84,7 @@ class AdapterRegistryTest {
 
     /** Logits and greedy tokens with the adapter in {@code dir} loaded fresh (no registry). */
     private static Object[] fresh(Path dir) {
-        try (NDManager m = root.newSubManager(); Adapter a = Adapter.load(dir, base, m)) {
+        try (NDManager m = root.newSubManager(); Adapter a = AdapterLoader.load(dir, base, m)) {
             ForwardContext ctx = a.attach(ForwardContext.inference(m));
             return new Object[] {logits(ctx), greedy(ctx)};
         }

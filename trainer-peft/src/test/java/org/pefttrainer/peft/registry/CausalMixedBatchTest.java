@@ -19,7 +19,7 @@ import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
 import org.pefttrainer.core.io.hf.HfModelFolder;
-import org.pefttrainer.core.model.Architectures;
+import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.CausalLM;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.peft.prompt.PromptTuningConfig;

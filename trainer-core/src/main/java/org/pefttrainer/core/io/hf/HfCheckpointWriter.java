@@ -5,6 +5,8 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.pefttrainer.core.UserException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -94,5 +96,24 @@ public final class HfCheckpointWriter {
             }
         }
         w.write(file);
+    }
+
+    /** A --max-shard-size value as save_pretrained reads it: 500MB, 2GB (powers of 1000), 1GiB (of 1024), bytes. */
+    public static long parseShardSize(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        for (String[] unit : new String[][] {{"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"GIB", "1073741824"},
+                {"MIB", "1048576"}, {"KIB", "1024"}, {"B", "1"}}) {
+            if (t.endsWith(unit[0])) {
+                mult = Long.parseLong(unit[1]);
+                t = t.substring(0, t.length() - unit[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            return (long) (Double.parseDouble(t) * mult);
+        } catch (NumberFormatException e) {
+            throw new UserException("size '" + s + "' is not valid (e.g. 500MB, 2GB)");
+        }
     }
 }

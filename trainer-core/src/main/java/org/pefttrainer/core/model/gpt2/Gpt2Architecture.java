@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pefttrainer.core.model.ModelLayout;
+import org.pefttrainer.core.model.TaskType;
 
 /**
  * GPT2LMHeadModel's parameter names (with the {@code transformer.} prefix, as save_pretrained writes them) and
@@ -12,6 +13,8 @@ import org.pefttrainer.core.model.ModelLayout;
  */
 public final class Gpt2Architecture {
     /** The projections, all Conv1D; LoRA on them is PEFT's fan_in_fan_out = true. */
+    /** PEFT's default LoRA targets for gpt2. */
+    public static final List<String> DEFAULT_LORA_TARGETS = List.of("c_attn");
     public static final List<String> CONV1D = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
 
     private Gpt2Architecture() {}
@@ -65,6 +68,7 @@ public final class Gpt2Architecture {
 
     public static ModelLayout layout(Gpt2Config c) {
         return new ModelLayout("GPT2LMHeadModel", linearModules(c), parameterShapes(c),
-                Map.of("lm_head.weight", "transformer.wte.weight"), conv1dModules(c), "CAUSAL_LM");
+                Map.of("lm_head.weight", "transformer.wte.weight"), conv1dModules(c), TaskType.CAUSAL_LM,
+                DEFAULT_LORA_TARGETS);
     }
 }

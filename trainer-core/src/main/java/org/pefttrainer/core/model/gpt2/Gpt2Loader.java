@@ -16,7 +16,7 @@ import org.pefttrainer.core.model.Weights;
  * old checkpoints carry (attn.bias, attn.masked_bias) and the tied lm_head are ignored, as transformers does.
  */
 public final class Gpt2Loader {
-    private static final String PREFIX = "transformer.";
+    static final String PREFIX = "transformer.";
 
     private Gpt2Loader() {}
 

@@ -43,6 +43,11 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override
+    public java.util.List<String> defaultLoraTargets() {
+        return Gpt2Architecture.DEFAULT_LORA_TARGETS;
+    }
+
+    @Override
     public String architecture() {
         return "GPT2LMHeadModel";
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.OutputTarget;
@@ -18,18 +19,17 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.t5.T5Config;
+import org.pefttrainer.core.model.ModelFamily;
+import org.pefttrainer.core.model.registry.Architectures;
 
 /**
- * Writes a randomly initialised model folder in Hugging Face format (what {@code peft init-model} does): config.json,
- * model.safetensors (sharded above a size), tokenizer.json (copied, or word-level built from a corpus),
- * tokenizer_config.json, special_tokens_map.json and generation_config.json. Tests, the embedded default and users
- * smoke-testing a setup all use it.
+ * Writes a randomly initialised model folder of any registered family in Hugging Face format (what
+ * {@code peft init-model} does): config.json (a family's preset or a real config's shapes), model.safetensors (sharded
+ * above a size; the family draws the weights as transformers initialises them), tokenizer.json (copied, or a
+ * word-level one built from a corpus), tokenizer_config.json, and generation_config.json. Tests, the embedded
+ * default, the benchmarks and users smoke-testing a setup all use it.
  */
 public final class ModelInitializer {
-    /** Size presets: tiny for smoke runs, the others with the published T5 / FLAN-T5 shapes. */
-    public static final List<String> SIZES = List.of("tiny", "small", "flan-t5-small", "flan-t5-base", "flan-t5-large");
-
     private ModelInitializer() {}
 
     /** Where the tokenizer comes from: an existing tokenizer.json, or a corpus to build a word-level one from. */
@@ -46,64 +46,107 @@ public final class ModelInitializer {
         BuiltTokenizer make() {
             if (tokenizerJson != null) {
                 ObjectNode json = Json.readObject(tokenizerJson);
-                return new BuiltTokenizer(json, vocabSize(json, tokenizerJson));
+                return new BuiltTokenizer(json, vocabSize(json, tokenizerJson), false);
             }
             List<String> vocab = WordLevelTokenizer.vocabulary(corpusTexts(corpus), maxVocab);
-            return new BuiltTokenizer(WordLevelTokenizer.tokenizerJson(vocab), vocab.size());
+            return new BuiltTokenizer(WordLevelTokenizer.tokenizerJson(vocab), vocab.size(), true);
         }
     }
 
-    /** A tokenizer.json and the number of ids it can produce. */
-    record BuiltTokenizer(ObjectNode json, int vocabSize) {}
+    /** A tokenizer.json, the number of ids it can produce, and whether it is our word-level one (pad 0, eos 1). */
+    record BuiltTokenizer(ObjectNode json, int vocabSize, boolean wordLevel) {}
 
-    public static T5Config preset(String size, int vocabSize) {
-        switch (size.toLowerCase(Locale.ROOT)) {
-            case "tiny":
-                // Tied embeddings (with T5's d_model^-0.5 rescale) keep a random tiny model's logits near unit scale;
-                // an untied N(0, 1) lm_head would start with logits of std sqrt(d_model).
-                return new T5Config(vocabSize, 64, 16, 256, 2, 2, 4, 32, 128, 0.1, 1e-6, "gelu_new", true, true, 0, 1, 0);
-            case "small":
-                return new T5Config(vocabSize, 512, 64, 2048, 6, 6, 8, 32, 128, 0.1, 1e-6, "relu", false, true, 0, 1, 0);
-            case "flan-t5-small":
-                return new T5Config(vocabSize, 512, 64, 1024, 8, 8, 6, 32, 128, 0.1, 1e-6, "gelu_new", true, false, 0, 1, 0);
-            case "flan-t5-base":
-                return new T5Config(vocabSize, 768, 64, 2048, 12, 12, 12, 32, 128, 0.1, 1e-6, "gelu_new", true, false, 0, 1, 0);
-            case "flan-t5-large":
-                return new T5Config(vocabSize, 1024, 64, 2816, 24, 24, 16, 32, 128, 0.1, 1e-6, "gelu_new", true, false, 0, 1, 0);
-            default:
-                throw new UserException("unknown model size '" + size + "' (expected one of " + SIZES + ")");
+    /** The preset {@code size} of {@code modelType}'s family; a one-line error lists the family's presets. */
+    public static ObjectNode preset(String modelType, String size) {
+        ModelFamily family = Architectures.of(Json.MAPPER.createObjectNode().put("model_type", modelType),
+                Path.of("--arch " + modelType));
+        Map<String, ObjectNode> presets = family.presets(modelType);
+        ObjectNode c = presets.get(size.toLowerCase(Locale.ROOT));
+        if (c == null) {
+            throw new UserException("unknown model size '" + size + "' for " + modelType + " (expected one of "
+                    + presets.keySet() + "; other shapes come from a real config.json with --config)");
         }
+        return c.deepCopy();
+    }
+
+    /** The preset {@code size} of {@code modelType} written to {@code out} with the tokenizer's vocabulary. */
+    public static ObjectNode initialize(Path out, String modelType, String size, TokenizerSource tokenizer, long seed,
+            DType dtype, long maxShardBytes, boolean force) {
+        return write(out, preset(modelType, size), true, tokenizer, seed, dtype, maxShardBytes, force);
     }
 
     /**
-     * Builds the folder {@code out}. {@code config} may be null: then the preset {@code size} is used with the
-     * tokenizer's vocabulary size (at least 32128 when a real T5 tokenizer is copied).
+     * Writes {@code out} with the shapes of {@code config} (a config.json of any registered family); its vocab_size
+     * must cover the tokenizer. Returns the written config.
      */
-    public static T5Config initialize(Path out, String size, T5Config config, TokenizerSource tokenizer, long seed,
+    public static ObjectNode initialize(Path out, ObjectNode config, TokenizerSource tokenizer, long seed, DType dtype,
+            long maxShardBytes, boolean force) {
+        return write(out, config, false, tokenizer, seed, dtype, maxShardBytes, force);
+    }
+
+    private static ObjectNode write(Path out, ObjectNode config, boolean preset, TokenizerSource tokenizer, long seed,
             DType dtype, long maxShardBytes, boolean force) {
+        OutputTarget target = OutputTarget.folder(out, "--out", OutputTarget.Kind.MODEL, force, List.of());
         BuiltTokenizer built = tokenizer.make();
-        ObjectNode tokenizerJson = built.json();
-        int tokenizerVocab = built.vocabSize();
-        T5Config c = config != null ? config : preset(size, tokenizerVocab);
-        if (c.vocabSize() < tokenizerVocab) {
-            throw new UserException("vocab_size " + c.vocabSize() + " of the model config is smaller than the "
-                    + "tokenizer's " + tokenizerVocab + " tokens");
+        ObjectNode c = config.deepCopy();
+        ModelFamily family = Architectures.of(c, Path.of("config.json"));
+        if (preset) {
+            c.put("vocab_size", built.vocabSize());
+        } else if (c.path("vocab_size").asInt(0) < built.vocabSize()) {
+            throw new UserException("vocab_size " + c.path("vocab_size").asInt(0) + " of the model config is smaller"
+                    + " than the tokenizer's " + built.vocabSize() + " tokens");
         }
-        final T5Config cfg = c;
-        OutputTarget.folder(out, "--out", OutputTarget.Kind.MODEL, force, List.of()).writeFolder(tmp -> {
-            Json.write(tmp.resolve(HfModelFolder.CONFIG), cfg.toJson());
-            HfCheckpointWriter.write(tmp, RandomT5Weights.tensors(cfg, seed), dtype, maxShardBytes);
-            Json.write(tmp.resolve(HfModelFolder.TOKENIZER), tokenizerJson);
-            Json.write(tmp.resolve("tokenizer_config.json"), Json.MAPPER.createObjectNode()
-                    .put("tokenizer_class", "PreTrainedTokenizerFast").put("pad_token", "<pad>")
-                    .put("eos_token", "</s>").put("unk_token", "<unk>").put("model_max_length", 512));
-            Json.write(tmp.resolve("special_tokens_map.json"), Json.MAPPER.createObjectNode()
-                    .put("pad_token", "<pad>").put("eos_token", "</s>").put("unk_token", "<unk>"));
-            Json.write(tmp.resolve(HfModelFolder.GENERATION_CONFIG), Json.MAPPER.createObjectNode()
-                    .put("decoder_start_token_id", cfg.decoderStartTokenId()).put("eos_token_id", cfg.eosTokenId())
-                    .put("pad_token_id", cfg.padTokenId()));
+        boolean causal = family.taskType().causal();
+        if (built.wordLevel()) {
+            // The word-level tokenizer's ids (WordLevelTokenizer.SPECIALS: <pad> 0, </s> 1); a copied tokenizer
+            // keeps the config's own.
+            c.put("pad_token_id", 0).put("eos_token_id", 1);
+            if (causal) {
+                c.put("bos_token_id", 1);
+            } else {
+                c.put("decoder_start_token_id", 0);
+            }
+        }
+        c.put("torch_dtype", switch (dtype) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
         });
-        return cfg;
+        List<HfCheckpointWriter.Tensor> tensors = family.randomWeights(c, seed);
+        ObjectNode tokenizerConfig = Json.MAPPER.createObjectNode().put("tokenizer_class", "PreTrainedTokenizerFast")
+                .put("pad_token", "<pad>").put("eos_token", "</s>");
+        ObjectNode generation = Json.MAPPER.createObjectNode();
+        if (causal) {
+            tokenizerConfig.put("bos_token", "</s>").put("unk_token", "<unk>");
+            generation.set("bos_token_id", c.get("bos_token_id"));
+        } else {
+            tokenizerConfig.put("unk_token", "<unk>").put("model_max_length", 512);
+            generation.set("decoder_start_token_id", c.get("decoder_start_token_id"));
+        }
+        generation.set("eos_token_id", c.get("eos_token_id"));
+        generation.set("pad_token_id", c.get("pad_token_id"));
+        target.writeFolder(tmp -> {
+            Json.write(tmp.resolve(HfModelFolder.CONFIG), c);
+            HfCheckpointWriter.write(tmp, tensors, dtype, maxShardBytes);
+            Json.write(tmp.resolve(HfModelFolder.TOKENIZER), built.json());
+            Json.write(tmp.resolve("tokenizer_config.json"), tokenizerConfig);
+            if (!causal) {
+                Json.write(tmp.resolve("special_tokens_map.json"), Json.MAPPER.createObjectNode()
+                        .put("pad_token", "<pad>").put("eos_token", "</s>").put("unk_token", "<unk>"));
+            }
+            Json.write(tmp.resolve(HfModelFolder.GENERATION_CONFIG), generation);
+        });
+        return c;
+    }
+
+    /** A config.json file of a registered family (e.g. ../shared/models/smollm2-135m/config.json). */
+    public static ObjectNode configFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserException(file + ": config file not found");
+        }
+        ObjectNode c = Json.readObject(file);
+        Architectures.of(c, file);
+        return c;
     }
 
     /** Number of ids a tokenizer.json can produce: its model vocabulary plus added tokens beyond it. */

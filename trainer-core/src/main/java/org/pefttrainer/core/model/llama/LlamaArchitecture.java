@@ -5,12 +5,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pefttrainer.core.model.ModelLayout;
+import org.pefttrainer.core.model.TaskType;
 
 /** The parameter names and shapes of a Llama-family model, as transformers names them. */
 public final class LlamaArchitecture {
     private LlamaArchitecture() {}
 
     /** Every stored parameter; lm_head.weight only when untied. Weights are [out, in] (nn.Linear). */
+    /** PEFT's default LoRA targets for llama, mistral and qwen2. */
+    public static final List<String> DEFAULT_LORA_TARGETS = List.of("q_proj", "v_proj");
+
     public static Map<String, long[]> parameterShapes(LlamaConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();
         long d = c.hiddenSize();
@@ -62,6 +66,6 @@ public final class LlamaArchitecture {
             aliases.put("lm_head.weight", "model.embed_tokens.weight");
         }
         return new ModelLayout(architecture, linearModules(c), parameterShapes(c), aliases, java.util.Set.of(),
-                "CAUSAL_LM");
+                TaskType.CAUSAL_LM, DEFAULT_LORA_TARGETS);
     }
 }

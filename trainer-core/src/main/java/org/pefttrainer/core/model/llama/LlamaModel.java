@@ -44,6 +44,11 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override
+    public java.util.List<String> defaultLoraTargets() {
+        return LlamaArchitecture.DEFAULT_LORA_TARGETS;
+    }
+
+    @Override
     public String architecture() {
         return switch (config.modelType()) {
             case "qwen2" -> "Qwen2ForCausalLM";

@@ -5,10 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pefttrainer.core.model.ModelLayout;
+import org.pefttrainer.core.model.TaskType;
 
 /** The parameter names and shapes of T5ForConditionalGeneration, exactly as transformers names them. */
 public final class T5Architecture {
     /** Names under which checkpoints store the one shared embedding table. */
+    /** PEFT's default LoRA targets for t5 (and mt5). */
+    public static final List<String> DEFAULT_LORA_TARGETS = List.of("q", "v");
     public static final List<String> EMBEDDING_NAMES =
             List.of("shared.weight", "encoder.embed_tokens.weight", "decoder.embed_tokens.weight");
 
@@ -52,7 +55,8 @@ public final class T5Architecture {
         if (c.tieWordEmbeddings()) {
             aliases.put("lm_head.weight", "shared.weight");
         }
-        return new ModelLayout("T5ForConditionalGeneration", linearModules(c), parameterShapes(c), aliases);
+        return new ModelLayout("T5ForConditionalGeneration", linearModules(c), parameterShapes(c), aliases,
+                java.util.Set.of(), TaskType.SEQ_2_SEQ_LM, DEFAULT_LORA_TARGETS);
     }
 
     /**

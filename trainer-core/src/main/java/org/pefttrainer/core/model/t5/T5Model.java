@@ -39,6 +39,17 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     @Override
+    public com.fasterxml.jackson.databind.node.ObjectNode configJson(
+            com.fasterxml.jackson.databind.node.ObjectNode folderConfig) {
+        return config.toJson();
+    }
+
+    @Override
+    public java.util.List<String> defaultLoraTargets() {
+        return T5Architecture.DEFAULT_LORA_TARGETS;
+    }
+
+    @Override
     public String architecture() {
         return "T5ForConditionalGeneration";
     }
@@ -185,7 +196,7 @@ public final class T5Model implements Seq2SeqLM {
     }
 
     private NDArray dropout(NDArray x, ForwardContext ctx) {
-        return Ops.dropout(x, config.dropoutRate(), ctx);
+        return ctx.dropout(x, config.dropoutRate());
     }
 
     /** Whether dropout masks come from the context's generator, so the rescale can move past a linear map. */
@@ -204,7 +215,7 @@ public final class T5Model implements Seq2SeqLM {
         if (foldedDropout(ctx)) {
             // wo is linear (adapter deltas too), so the 1/(1-p) rescale is applied to its d_model-wide output
             // rather than to the d_ff-wide hidden state.
-            NDArray out = linear(ctx, p + ".wo", Ops.dropoutUnscaled(hidden, config.dropoutRate(), ctx));
+            NDArray out = linear(ctx, p + ".wo", ctx.dropoutUnscaled(hidden, config.dropoutRate()));
             return Ops.mul(out, 1.0 / (1.0 - config.dropoutRate()));
         }
         return linear(ctx, p + ".wo", dropout(hidden, ctx));
@@ -253,7 +264,7 @@ public final class T5Model implements Seq2SeqLM {
         NDArray out;
         if (foldedDropout(ctx)) {
             // Dropout on the [B, H, Tq, Tk] probabilities; the rescale goes on the much smaller [B, H, Tq, D] output.
-            out = Ops.mul(Ops.dropoutUnscaled(probs, config.dropoutRate(), ctx).matMul(v), 1.0 / (1.0 - config.dropoutRate()));
+            out = Ops.mul(ctx.dropoutUnscaled(probs, config.dropoutRate()).matMul(v), 1.0 / (1.0 - config.dropoutRate()));
         } else {
             out = dropout(probs, ctx).matMul(v);
         }

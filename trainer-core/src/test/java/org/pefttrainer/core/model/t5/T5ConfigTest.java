@@ -58,12 +58,18 @@ class T5ConfigTest {
         assertEquals(783_150_080L, parameters(large));
     }
 
+    /** init-model's preset of that name with T5's vocabulary. */
+    private static T5Config preset(String size) {
+        return T5Config.fromJson(org.pefttrainer.core.model.init.ModelInitializer.preset("t5", size)
+                .put("vocab_size", 32128), java.nio.file.Path.of("preset"));
+    }
+
     @Test
     void presetsHaveThePublishedShapes() {
-        assertEquals(60_506_624L, parameters(org.pefttrainer.core.model.init.ModelInitializer.preset("small", 32128)));
-        assertEquals(76_961_152L, parameters(org.pefttrainer.core.model.init.ModelInitializer.preset("flan-t5-small", 32128)));
-        assertEquals(247_577_856L, parameters(org.pefttrainer.core.model.init.ModelInitializer.preset("flan-t5-base", 32128)));
-        assertEquals(783_150_080L, parameters(org.pefttrainer.core.model.init.ModelInitializer.preset("flan-t5-large", 32128)));
+        assertEquals(60_506_624L, parameters(preset("small")));
+        assertEquals(76_961_152L, parameters(preset("flan-t5-small")));
+        assertEquals(247_577_856L, parameters(preset("flan-t5-base")));
+        assertEquals(783_150_080L, parameters(preset("flan-t5-large")));
     }
 
     @Test
