@@ -3,9 +3,7 @@ package org.pefttrainer.inference;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.pefttrainer.core.data.batch.BatchCollator;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GeneratedSequence;
 import org.pefttrainer.core.generate.GenerationConfig;
@@ -28,14 +26,12 @@ public final class InferenceEngine implements AutoCloseable {
     private final ModelSession session;
     private final AdapterRegistry registry;
     private final TextGenerator generator;
-    private final boolean causal;
     private final int maxSourceLength;
 
     public InferenceEngine(ModelSession session, int maxSourceLength) {
         this.session = session;
         this.registry = new AdapterRegistry(session.model(), session.root());
         this.generator = TextGenerator.of(session.model());
-        this.causal = session.model().taskType().causal();
         this.maxSourceLength = maxSourceLength;
     }
 
@@ -54,20 +50,10 @@ public final class InferenceEngine implements AutoCloseable {
     /** Generates for every row at once; results in row order. */
     public List<Completion> generate(List<Row> rows, GenerationConfig config) {
         HfTokenizer tokenizer = session.tokenizer();
-        int eos = tokenizer.specialTokens().eosTokenId();
         List<long[]> ids = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            // seq2seq: the text with the tokenizer's specials, cut keeping EOS; causal: [BOS] + the text, cut to
-            // its first tokens (the continuation is what comes back)
-            int[] t;
-            if (causal) {
-                int[] prompt = tokenizer.encodePrompt(r.text());
-                t = Arrays.copyOf(prompt, Math.min(prompt.length, maxSourceLength));
-            } else {
-                t = BatchCollator.truncate(tokenizer.encode(r.text()), maxSourceLength, eos);
-            }
-            ids.add(Arrays.stream(t).asLongStream().toArray());
+            ids.add(tokenizer.generationPrompt(r.text(), session.model().taskType(), maxSourceLength));
             adapters.add(r.adapter());
         }
         GenerationResult result;

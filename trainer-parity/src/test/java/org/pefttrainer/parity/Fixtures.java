@@ -209,14 +209,6 @@ public final class Fixtures {
 
     /** A JSON array of integer arrays (rows may differ in length). */
     public static long[][] longMatrix(JsonNode rows) {
-        long[][] out = new long[rows.size()][];
-        for (int r = 0; r < out.length; r++) {
-            JsonNode row = rows.get(r);
-            out[r] = new long[row.size()];
-            for (int i = 0; i < out[r].length; i++) {
-                out[r][i] = row.get(i).asLong();
-            }
-        }
-        return out;
+        return org.pefttrainer.core.testing.JsonArrays.longMatrix(rows);
     }
 }

@@ -216,15 +216,7 @@ class MergeParityTest {
     }
 
     static ai.djl.ndarray.NDArray matrix(NDManager m, JsonNode rows) {
-        int r = rows.size();
-        int w = rows.get(0).size();
-        long[] flat = new long[r * w];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < w; j++) {
-                flat[i * w + j] = rows.get(i).get(j).asLong();
-            }
-        }
-        return m.create(flat, new Shape(r, w));
+        return org.pefttrainer.core.testing.JsonArrays.matrix(m, rows);
     }
 
     static double maxAbsDiff(float[] want, float[] got, String what, double tolerance) {

@@ -14,14 +14,6 @@ public final class CausalFixtures {
 
     /** A JSON list of equal-length integer rows as an int64 [rows, columns] array. */
     public static NDArray matrix(NDManager m, JsonNode rows) {
-        int r = rows.size();
-        int c = rows.get(0).size();
-        long[] v = new long[r * c];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                v[i * c + j] = rows.get(i).get(j).asLong();
-            }
-        }
-        return m.create(v, new Shape(r, c));
+        return org.pefttrainer.core.testing.JsonArrays.matrix(m, rows);
     }
 }

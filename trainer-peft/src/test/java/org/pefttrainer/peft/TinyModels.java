@@ -27,25 +27,12 @@ public final class TinyModels {
 
     /** T5 v1.0-style (relu, tied) unless {@code gated}; 32 buckets / max distance 128 as the real models. */
     public static T5Config config(int vocab, int dModel, int layers, boolean gated, boolean tied) {
-        return new T5Config(vocab, dModel, 8, 2 * dModel, layers, layers, dModel / 8, 32, 128, 0.1, 1e-6,
-                gated ? "gelu_new" : "relu", gated, tied, 0, 1, 0);
+        return org.pefttrainer.core.testing.TinyT5.config(vocab, dModel, 8, dModel / 8, 2 * dModel, layers, layers,
+                gated, tied, 0.1);
     }
 
     public static Path write(Path out, T5Config c, long seed, DType dtype, long maxShardBytes) {
-        try {
-            Path corpus = Files.createTempFile("tiny-corpus", ".txt");
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < c.vocabSize(); i++) {
-                sb.append("w").append(i).append(' ');
-            }
-            Files.writeString(corpus, sb.toString());
-            ModelInitializer.initialize(out, c.toJson(), ModelInitializer.TokenizerSource.build(List.of(corpus),
-                    c.vocabSize()), seed, dtype, maxShardBytes, true);
-            Files.delete(corpus);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return org.pefttrainer.core.testing.TinyT5.write(out, c, seed, dtype, maxShardBytes);
     }
 
     /** A LoRA adapter with random A and B saved at {@code dir}. */

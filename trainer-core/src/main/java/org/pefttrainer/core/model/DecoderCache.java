@@ -64,6 +64,19 @@ public final class DecoderCache {
         return crossValues[layer];
     }
 
+    /**
+     * Appends this step's keys and values [B, H, T, D] to layer {@code layer}'s and returns all of them, past first:
+     * {k, v}. What every family's self-attention does with a cache.
+     */
+    public NDArray[] appendSelf(int layer, NDArray k, NDArray v) {
+        if (selfKeys[layer] != null) {
+            k = selfKeys[layer].concat(k, 2);
+            v = selfValues[layer].concat(v, 2);
+        }
+        setSelf(layer, k, v);
+        return new NDArray[] {k, v};
+    }
+
     public void setSelf(int layer, NDArray k, NDArray v) {
         selfKeys[layer] = k;
         selfValues[layer] = v;

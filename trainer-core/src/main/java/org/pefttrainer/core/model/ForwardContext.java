@@ -48,6 +48,15 @@ public final class ForwardContext {
         return linearHook;
     }
 
+    /**
+     * {@code y}, the frozen output of {@code module} for input {@code x}, plus the linear hook's delta (an adapter's
+     * update) when there is one: where LoRA enters every projection of every family.
+     */
+    public NDArray withHook(String module, NDArray x, NDArray y) {
+        NDArray delta = linearHook == null ? null : linearHook.delta(module, x, this);
+        return delta == null ? y : y.add(delta);
+    }
+
     public InputEmbeddingHook inputEmbeddingHook() {
         return inputEmbeddingHook;
     }

@@ -44,14 +44,7 @@ final class GenerationFixtures {
     }
 
     static long[][] longMatrix(JsonNode rows) {
-        long[][] out = new long[rows.size()][];
-        for (int r = 0; r < rows.size(); r++) {
-            out[r] = new long[rows.get(r).size()];
-            for (int i = 0; i < out[r].length; i++) {
-                out[r][i] = rows.get(r).get(i).asLong();
-            }
-        }
-        return out;
+        return org.pefttrainer.core.testing.JsonArrays.longMatrix(rows);
     }
 
     static NDArray array(NDManager m, long[][] rows) {

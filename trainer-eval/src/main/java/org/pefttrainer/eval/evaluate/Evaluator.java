@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
-import org.pefttrainer.core.data.batch.BatchCollator;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
@@ -61,20 +60,9 @@ public final class Evaluator {
         long t0 = System.nanoTime();
         int n = examples.size();
         long[][] sources = new long[n][];
-        boolean causal = model.taskType().causal();
         for (int i = 0; i < n; i++) {
-            // seq2seq: the prompt with the tokenizer's specials, truncated keeping EOS; causal: [BOS] + prompt, its
-            // first max_source_length tokens, as the training collator cuts it
-            String text = template.render(examples.get(i));
-            int[] ids;
-            if (causal) {
-                int[] prompt = tokenizer.encodePrompt(text);
-                ids = Arrays.copyOf(prompt, Math.min(prompt.length, settings.maxSourceLength()));
-            } else {
-                ids = BatchCollator.truncate(tokenizer.encode(text), settings.maxSourceLength(),
-                        tokenizer.specialTokens().eosTokenId());
-            }
-            sources[i] = Arrays.stream(ids).asLongStream().toArray();
+            sources[i] = tokenizer.generationPrompt(template.render(examples.get(i)), model.taskType(),
+                    settings.maxSourceLength());
         }
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {

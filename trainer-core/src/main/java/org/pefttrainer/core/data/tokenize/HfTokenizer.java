@@ -103,6 +103,23 @@ public final class HfTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The ids generation starts from for {@code text}, as training saw its prompts: seq2seq, the text with the
+     * tokenizer's specials, cut to {@code maxSourceLength} keeping EOS; causal, [BOS] + the text, its first
+     * {@code maxSourceLength} tokens (the continuation is what comes back). Evaluation and serving both use it.
+     */
+    public long[] generationPrompt(String text, org.pefttrainer.core.model.TaskType task, int maxSourceLength) {
+        int[] ids;
+        if (task.causal()) {
+            int[] prompt = encodePrompt(text);
+            ids = java.util.Arrays.copyOf(prompt, Math.min(prompt.length, maxSourceLength));
+        } else {
+            ids = org.pefttrainer.core.data.batch.BatchCollator.truncate(encode(text), maxSourceLength,
+                    special.eosTokenId());
+        }
+        return java.util.Arrays.stream(ids).asLongStream().toArray();
+    }
+
     /** {@link #encode} for many texts at once (the native library encodes them in parallel). */
     public List<int[]> encodeAll(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts);

@@ -149,23 +149,13 @@ public final class Gpt2Model implements CausalLM {
     /** The tied head: the token embeddings, plus the hook's delta under the name "lm_head". */
     @Override
     public NDArray logits(ForwardContext ctx, NDArray hidden) {
-        NDArray logits = Ops.linear(hidden, weights.get("transformer.wte.weight"));
-        LinearHook hook = ctx.linearHook();
-        NDArray delta = hook == null ? null : hook.delta("lm_head", hidden, ctx);
-        return delta == null ? logits : logits.add(delta);
+        return ctx.withHook("lm_head", hidden, Ops.linear(hidden, weights.get("transformer.wte.weight")));
     }
 
     /** x·W + b for a Conv1D module plus the adapter hook's delta. */
     private NDArray conv1d(ForwardContext ctx, String module, NDArray x) {
         NDArray y = Ops.conv1d(x, weights.get(module + ".weight"), weights.get(module + ".bias"));
-        LinearHook hook = ctx.linearHook();
-        if (hook != null) {
-            NDArray delta = hook.delta(module, x, ctx);
-            if (delta != null) {
-                y = y.add(delta);
-            }
-        }
-        return y;
+        return ctx.withHook(module, x, y);
     }
 
     private NDArray norm(NDArray x, String p) {
@@ -179,11 +169,9 @@ public final class Gpt2Model implements CausalLM {
         NDArray k = heads(qkv.get("..., " + d + ":" + 2 * d));
         NDArray v = heads(qkv.get("..., " + 2 * d + ":"));
         if (cache != null) {
-            if (cache.selfKey(layer) != null) {
-                k = cache.selfKey(layer).concat(k, 2);
-                v = cache.selfValue(layer).concat(v, 2);
-            }
-            cache.setSelf(layer, k, v);
+            NDArray[] kv = cache.appendSelf(layer, k, v);
+            k = kv[0];
+            v = kv[1];
         }
         NDArray scores = Ops.attentionScores(q, k, config.scaleAttnWeights() ? Math.sqrt(config.headDim()) : 1.0);
         if (config.scaleAttnByInverseLayerIdx()) {

@@ -167,14 +167,7 @@ public final class LlamaModel implements CausalLM {
         if (weights.contains(biasName)) {
             y = y.add(weights.get(biasName));
         }
-        LinearHook hook = ctx.linearHook();
-        if (hook != null) {
-            NDArray delta = hook.delta(module, x, ctx);
-            if (delta != null) {
-                y = y.add(delta);
-            }
-        }
-        return y;
+        return ctx.withHook(module, x, y);
     }
 
     private NDArray norm(NDArray x, String weightName) {
@@ -195,11 +188,9 @@ public final class LlamaModel implements CausalLM {
         q = rotate(q, cosSin);
         k = rotate(k, cosSin);
         if (cache != null) {
-            if (cache.selfKey(layer) != null) {
-                k = cache.selfKey(layer).concat(k, 2);
-                v = cache.selfValue(layer).concat(v, 2);
-            }
-            cache.setSelf(layer, k, v); // the key/value heads only: the GQA repeat is not stored
+            NDArray[] kv = cache.appendSelf(layer, k, v); // the key/value heads only: the GQA repeat is not stored
+            k = kv[0];
+            v = kv[1];
         }
         // Grouped-query attention without repeating K and V (transformers' repeat_kv): the query heads of one
         // key/value head are stacked along the sequence axis, [B, Hkv, groups·T, D], and meet their K/V head once.

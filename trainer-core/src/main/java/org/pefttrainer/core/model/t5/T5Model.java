@@ -177,14 +177,7 @@ public final class T5Model implements Seq2SeqLM {
     /** The frozen projection of module {@code module} plus the adapter hook's delta. */
     private NDArray linear(ForwardContext ctx, String module, NDArray x, String weightName) {
         NDArray y = Ops.linear(x, weights.get(weightName));
-        LinearHook hook = ctx.linearHook();
-        if (hook != null) {
-            NDArray delta = hook.delta(module, x, ctx);
-            if (delta != null) {
-                y = y.add(delta);
-            }
-        }
-        return y;
+        return ctx.withHook(module, x, y);
     }
 
     private NDArray linear(ForwardContext ctx, String module, NDArray x) {
@@ -228,11 +221,9 @@ public final class T5Model implements Seq2SeqLM {
         NDArray k = heads(linear(ctx, p + ".k", kvInput));
         NDArray v = heads(linear(ctx, p + ".v", kvInput));
         if (cache != null) {
-            if (cache.selfKey(layer) != null) {
-                k = cache.selfKey(layer).concat(k, 2);
-                v = cache.selfValue(layer).concat(v, 2);
-            }
-            cache.setSelf(layer, k, v);
+            NDArray[] kv = cache.appendSelf(layer, k, v);
+            k = kv[0];
+            v = kv[1];
         }
         return attend(ctx, p, q, k, v, bias);
     }
