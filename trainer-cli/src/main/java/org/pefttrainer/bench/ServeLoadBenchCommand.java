@@ -17,7 +17,7 @@ import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.init.ModelInitializer;
-import org.pefttrainer.inference.DecodingOptions;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.recipes.ModelSession;
 import org.pefttrainer.serve.InferenceServer;
@@ -97,7 +97,7 @@ public final class ServeLoadBenchCommand implements Callable<Integer> {
             InferenceServer.Settings settings = new InferenceServer.Settings("127.0.0.1", 0, maxBatch, 5, 1 << 20,
                     64, maxQueue, 120_000, true, null);
             GenerationConfig defaults = GenerationConfig.builder().maxNewTokens(4).build();
-            try (InferenceServer server = new InferenceServer(engine, new DecodingOptions(defaults, 4), settings)) {
+            try (InferenceServer server = new InferenceServer(engine, GenerationSettings.of(defaults, 4), settings)) {
                 server.start();
                 URI base = URI.create("http://127.0.0.1:" + server.port());
                 out.printf(Locale.ROOT, "bench serve-load: %s, adapters %s (+ d loaded and unloaded), %d requests at"

@@ -71,7 +71,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new UserException("--use " + adapter + ": no adapter of that name (loaded: "
                         + names(engine) + ")");
             }
-            GenerationConfig config = options.decoding(cfg, engine, spec.commandLine().getErr()).defaults();
+            GenerationConfig config = options.decoding(cfg, engine, spec.commandLine().getErr()).settings();
             if (!inputs.isEmpty()) {
                 List<String> texts = readInputs();
                 List<InferenceEngine.Row> rows = new ArrayList<>();

@@ -10,9 +10,8 @@ import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
-import org.pefttrainer.inference.DecodingOptions;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.inference.InferenceEngine;
-import org.pefttrainer.recipes.Decoding;
 import org.pefttrainer.recipes.ModelSession;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -123,11 +122,11 @@ final class InferenceOptions {
      * The model's generation_config.json, then the config's set generation keys, then the decoding flags; the
      * sources of the non-default settings go to stderr.
      */
-    DecodingOptions decoding(TrainerConfig cfg, InferenceEngine engine, java.io.PrintWriter log) {
-        Decoding resolved = Decoding.of(cfg.generation(), engine.session().folder())
+    GenerationSettings decoding(TrainerConfig cfg, InferenceEngine engine, java.io.PrintWriter log) {
+        GenerationSettings resolved = GenerationSettings.of(cfg.generation(), engine.session().folder())
                 .fromFlags(flags().keySet().stream().map(k -> k.substring("generation.".length())).toList());
         log.println(resolved.describe());
         log.flush();
-        return new DecodingOptions(resolved.settings(), Math.max(resolved.settings().numBeams(), Decoding.DEFAULT_BEAMS));
+        return resolved;
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.batch.Collator;
@@ -44,7 +45,7 @@ final class EpochEvaluation implements EpochEndListener {
         this.session = session;
         this.runDir = runDir;
         this.examples = Datasets.read(cfg.data(), cfg.data().validationSplit(), cfg.data().validationSubset());
-        Decoding decoding = Decoding.of(cfg.generation(), session.folder());
+        GenerationSettings decoding = GenerationSettings.of(cfg.generation(), session.folder());
         LOG.info("epoch-end validation " + decoding.describe());
         this.evaluator = EvaluateRecipe.evaluator(cfg, session, decoding.settings());
         List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(examples);

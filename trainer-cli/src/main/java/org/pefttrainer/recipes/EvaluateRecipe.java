@@ -11,6 +11,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
@@ -50,7 +51,7 @@ public final class EvaluateRecipe {
             Adapter adapter = cfg.adapter().map(p -> AdapterLoader.load(p, session.model(), session.root())).orElse(null);
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
-                Decoding resolved = Decoding.of(cfg.generation(), session.folder());
+                GenerationSettings resolved = GenerationSettings.of(cfg.generation(), session.folder());
                 GenerationConfig decoding = resolved.settings();
                 Evaluator evaluator = evaluator(cfg, session, decoding);
                 List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate())

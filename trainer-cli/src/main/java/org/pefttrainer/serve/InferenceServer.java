@@ -24,7 +24,7 @@ import org.pefttrainer.core.config.ServeConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.inference.Completion;
-import org.pefttrainer.inference.DecodingOptions;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.peft.registry.AdapterInfo;
 import org.pefttrainer.peft.registry.AdapterRegistry;
@@ -81,13 +81,13 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private final InferenceEngine engine;
-    private final DecodingOptions decoding;
+    private final GenerationSettings decoding;
     private final Settings settings;
     private final BatchScheduler scheduler;
     private final HttpServer http;
     private final ExecutorService handlers;
 
-    public InferenceServer(InferenceEngine engine, DecodingOptions decoding, Settings settings) throws IOException {
+    public InferenceServer(InferenceEngine engine, GenerationSettings decoding, Settings settings) throws IOException {
         this.engine = engine;
         this.decoding = decoding;
         this.settings = settings;

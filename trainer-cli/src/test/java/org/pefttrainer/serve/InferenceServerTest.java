@@ -26,7 +26,7 @@ import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.tensor.GradMode;
 import org.pefttrainer.inference.Completion;
-import org.pefttrainer.inference.DecodingOptions;
+import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.recipes.ModelSession;
 
@@ -49,7 +49,7 @@ class InferenceServerTest {
         engine.load("b", fx.loraB);
         engine.load("p", fx.prompt);
         // A long batch wait, so that requests sent together reliably share a batch.
-        server = new InferenceServer(engine, new DecodingOptions(DEFAULTS, 3), new InferenceServer.Settings(
+        server = new InferenceServer(engine, GenerationSettings.of(DEFAULTS, 3), new InferenceServer.Settings(
                 cfg.serve().host(), 0, 4, 1500, 1 << 20, 512, 256, 300_000, true, null));
         server.start();
         client = HttpClient.newHttpClient();
@@ -274,7 +274,7 @@ class InferenceServerTest {
         TrainerConfig cfg = org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(List.of("serve.port=0",
                 "serve.token=s3cret", "serve.max_new_tokens=16", "serve.max_body_bytes=1000")).settings();
         assertFalse(cfg.serve().allowAdapterChanges(), "adapter changes over HTTP are off by default");
-        try (InferenceServer locked = new InferenceServer(engine, new DecodingOptions(DEFAULTS, 3),
+        try (InferenceServer locked = new InferenceServer(engine, GenerationSettings.of(DEFAULTS, 3),
                 InferenceServer.Settings.of(cfg.serve()))) {
             locked.start();
             String url = "http://127.0.0.1:" + locked.port();

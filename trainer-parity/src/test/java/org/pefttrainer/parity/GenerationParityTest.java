@@ -55,7 +55,7 @@ class GenerationParityTest extends ParityTestBase {
             }
             String id = Fixtures.id(kase);
             java.nio.file.Path folder = folderWithGenerationConfig(kase);
-            GenerationConfig decoding = org.pefttrainer.recipes.Decoding.of(
+            GenerationConfig decoding = org.pefttrainer.core.generate.GenerationSettings.of(
                     org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(java.util.List.of()).settings()
                             .generation(), org.pefttrainer.core.io.hf.HfModelFolder.open(folder)).settings();
             assertEquals(config(id, kase.get("settings")), decoding, id + ": settings from generation_config.json");

@@ -19,7 +19,8 @@ public record TrainerConfig(
         TrainConfig train,
         OptimConfig optim,
         EvalConfig eval,
-        GenerationConfig generation,
+        /** The decoding keys the config sets (null ones left out; seed always there), by the one key table. */
+        java.util.Map<org.pefttrainer.core.generate.GenerationKey, Object> generation,
         ServeConfig serve) {
 
     /** Where the computation runs ({@code device}). */

@@ -1,5 +1,7 @@
 package org.pefttrainer.core.config;
 
+import org.pefttrainer.core.generate.GenerationKey;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
@@ -161,21 +163,23 @@ final class TrainerConfigBinder {
                 getInt("eval.sample_predictions"));
     }
 
-    private GenerationConfig generation() {
-        return new GenerationConfig(
-                isNull("generation.strategy") ? Optional.empty()
-                        : Optional.of(enumOf(GenerationConfig.Strategy.class, "generation.strategy")),
-                optional("generation.max_new_tokens", c::getInt),
-                optional("generation.num_beams", c::getInt),
-                optional("generation.length_penalty", c::getDouble),
-                optional("generation.no_repeat_ngram_size", c::getInt),
-                optional("generation.early_stopping", c::getBoolean),
-                optional("generation.temperature", c::getDouble),
-                optional("generation.top_k", c::getInt),
-                optional("generation.top_p", c::getDouble),
-                optional("generation.num_return_sequences", c::getInt),
-                getLong("generation.seed"),
-                optional("generation.use_cache", c::getBoolean));
+    /**
+     * The set generation keys as the one key table types them ({@link GenerationKey}): unset (null) keys are left
+     * out, so that the model folder's generation_config.json and transformers' defaults decide them.
+     */
+    private java.util.Map<GenerationKey, Object> generation() {
+        java.util.Map<GenerationKey, Object> set = new java.util.LinkedHashMap<>();
+        for (GenerationKey k : GenerationKey.values()) {
+            String key = "generation." + k.key();
+            if (!c.hasPathOrNull(key)) {
+                continue; // not a config key (do_sample, ignore_eos)
+            }
+            read.add(key);
+            if (!c.getIsNull(key)) {
+                set.put(k, k.read(org.pefttrainer.core.io.Json.MAPPER.valueToTree(c.getValue(key).unwrapped())));
+            }
+        }
+        return set;
     }
 
     /** A nullable key: empty when null. */

@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ final class BeamSearch {
                     for (int j = 0; j < beams; j++) {
                         int r = b * beams + j;
                         nextScores[r] = 0f;
-                        nextTokens[r] = ids.pad();
+                        nextTokens[r] = ids.padTokenId();
                         // transformers points done rows at row 0; any row of the same input does as well (their
                         // state is never read again) and keeps the cross-attention cache row-local.
                         parents[r] = b * beams;
@@ -136,7 +137,7 @@ final class BeamSearch {
                 long[] t = h.tokens();
                 long[] gen = Arrays.copyOfRange(t, prefix, t.length + (h.endsWithEos() ? 1 : 0));
                 if (h.endsWithEos()) {
-                    gen[gen.length - 1] = ids.firstEos();
+                    gen[gen.length - 1] = ids.eosTokenId();
                 }
                 seqs.add(new GeneratedSequence(gen, h.score()));
             }

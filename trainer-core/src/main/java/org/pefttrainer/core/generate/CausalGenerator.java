@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.model.CausalLM;
@@ -54,7 +55,7 @@ public final class CausalGenerator implements TextGenerator {
         }
         GenerationConfig c = config.maxLength() > 0 ? config.toBuilder().maxNewTokens(newTokens).build() : config;
         SpecialTokens ids = SpecialTokens.of(model);
-        try (DecodingSession session = new CausalSession(model, ctx, inputs, ids.pad(), c.rowsPerInput(),
+        try (DecodingSession session = new CausalSession(model, ctx, inputs, ids.padTokenId(), c.rowsPerInput(),
                 c.useCache(), observer)) {
             return session.decode(c, ids);
         }

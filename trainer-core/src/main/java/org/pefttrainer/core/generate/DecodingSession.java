@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import ai.djl.ndarray.NDArray;
 
 /**

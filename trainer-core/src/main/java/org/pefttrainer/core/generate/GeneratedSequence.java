@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import java.util.Arrays;
 
 /**
@@ -26,5 +27,23 @@ public record GeneratedSequence(long[] tokens, double score) {
     @Override
     public String toString() {
         return Arrays.toString(tokens) + (Double.isNaN(score) ? "" : " score=" + score);
+    }
+
+    /**
+     * The tokens after the prefix among {@code row[0..length)}, cut after the first EOS (padding that greedy search
+     * and sampling append to finished rows goes with it). With {@code keepAll} (ignore-EOS runs) nothing is cut.
+     */
+    static long[] cut(org.pefttrainer.core.model.SpecialTokens ids, long[] row, int prefix, int length,
+            boolean keepAll) {
+        int end = length;
+        if (!keepAll) {
+            for (int i = prefix; i < length; i++) {
+                if (ids.isEos(row[i])) {
+                    end = i + 1;
+                    break;
+                }
+            }
+        }
+        return java.util.Arrays.copyOfRange(row, prefix, end);
     }
 }

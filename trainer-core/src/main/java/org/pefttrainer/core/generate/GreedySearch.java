@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ final class GreedySearch {
             NDArray scores = noRepeat.apply(session.step(tokens, length), tokens, length);
             long[] next = scores.argMax(1).toLongArray();
             for (int r = 0; r < rows; r++) {
-                long token = finished[r] ? ids.pad() : next[r];
+                long token = finished[r] ? ids.padTokenId() : next[r];
                 tokens[r][length] = token;
                 if (!finished[r] && !config.ignoreEos() && ids.isEos(token)) {
                     finished[r] = true;
@@ -42,7 +43,7 @@ final class GreedySearch {
         }
         List<List<GeneratedSequence>> out = new ArrayList<>(rows);
         for (int r = 0; r < rows; r++) {
-            out.add(List.of(new GeneratedSequence(ids.generated(tokens[r], prefix, length, config.ignoreEos()), Double.NaN)));
+            out.add(List.of(new GeneratedSequence(GeneratedSequence.cut(ids, tokens[r], prefix, length, config.ignoreEos()), Double.NaN)));
         }
         return out;
     }

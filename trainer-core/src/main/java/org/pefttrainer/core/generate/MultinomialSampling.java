@@ -1,5 +1,6 @@
 package org.pefttrainer.core.generate;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,7 @@ final class MultinomialSampling {
             NDArray logits = session.step(tokens, length);
             float[] all = logits.toFloatArray();
             for (int r = 0; r < rows; r++) {
-                long token = ids.pad();
+                long token = ids.padTokenId();
                 if (!finished[r]) {
                     System.arraycopy(all, r * vocab, row, 0, vocab);
                     noRepeat.apply(row, tokens[r], length);
@@ -68,7 +69,7 @@ final class MultinomialSampling {
             List<GeneratedSequence> seqs = new ArrayList<>(perInput);
             for (int j = 0; j < perInput; j++) {
                 long[] t = tokens[b * perInput + j];
-                seqs.add(new GeneratedSequence(ids.generated(t, prefix, length, config.ignoreEos()), Double.NaN));
+                seqs.add(new GeneratedSequence(GeneratedSequence.cut(ids, t, prefix, length, config.ignoreEos()), Double.NaN));
             }
             out.add(seqs);
         }

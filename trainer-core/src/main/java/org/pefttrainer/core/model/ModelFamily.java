@@ -38,6 +38,9 @@ public interface ModelFamily {
     /** Random weights of {@code config}'s shapes, drawn as transformers initialises the family. */
     List<org.pefttrainer.core.io.hf.HfCheckpointWriter.Tensor> randomWeights(JsonNode config, long seed);
 
+    /** The special ids of {@code config}, with the family's defaults for the keys it leaves out. */
+    SpecialTokens specialTokens(JsonNode config, Path source);
+
     /** The shapes that matter, in one line for {@code peft inspect}. */
     String describe(JsonNode config, Path source);
 

@@ -89,9 +89,9 @@ class ShippedConfigsTest {
         assertEquals(EvalConfig.Metric.ROUGE_LSUM, s.eval().metric());
         assertEquals(0.95, s.eval().bootstrap().confidence());
         // Decoding keys are unset: the model folder's generation_config.json decides.
-        assertTrue(s.generation().strategy().isEmpty());
-        assertTrue(s.generation().maxNewTokens().isEmpty());
-        assertEquals(0, s.generation().seed());
+        assertTrue(!s.generation().containsKey(org.pefttrainer.core.generate.GenerationKey.STRATEGY));
+        assertTrue(!s.generation().containsKey(org.pefttrainer.core.generate.GenerationKey.MAX_NEW_TOKENS));
+        assertEquals(0L, s.generation().get(org.pefttrainer.core.generate.GenerationKey.SEED));
         assertEquals(8080, s.serve().port());
         assertEquals(inConfigs("checkpoints/base-20250304-050607"), s.run().runDir());
     }

@@ -1,5 +1,6 @@
 package org.pefttrainer.core.data.batch;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

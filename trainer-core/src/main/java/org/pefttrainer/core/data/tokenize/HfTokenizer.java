@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.data.batch.SpecialTokens;
+import org.pefttrainer.core.model.SpecialTokens;
+import org.pefttrainer.core.model.registry.Architectures;
 
 /**
  * A Hugging Face {@code tokenizer.json} (through DJL's binding of the Rust tokenizers library) plus the special
@@ -43,7 +44,8 @@ public final class HfTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(configJson)) {
             throw new UserException("model config " + configJson + " not found (needed for pad/eos/decoder start ids)");
         }
-        SpecialTokens special = SpecialTokens.fromConfig(configJson);
+        com.fasterxml.jackson.databind.JsonNode config = org.pefttrainer.core.io.Json.read(configJson);
+        SpecialTokens special = Architectures.of(config, configJson).specialTokens(config, configJson);
         // Outside offline mode DJL's loader probes the network (EC2 metadata); this project never goes online.
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
@@ -58,7 +60,7 @@ public final class HfTokenizer implements AutoCloseable {
         }
     }
 
-    /** pad / eos / decoder start ids from config.json. */
+    /** pad / eos / decoder start ids of config.json, as the model's family reads them. */
     public SpecialTokens specialTokens() {
         return special;
     }

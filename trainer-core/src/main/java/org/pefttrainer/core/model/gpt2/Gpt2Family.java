@@ -51,6 +51,13 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
+    public org.pefttrainer.core.model.SpecialTokens specialTokens(JsonNode config, Path source) {
+        Gpt2Config c = Gpt2Config.fromJson(config, source);
+        int pad = c.padTokenId() >= 0 ? c.padTokenId() : c.eosTokenId(); // transformers' generate() pads with EOS
+        return new org.pefttrainer.core.model.SpecialTokens(pad, c.eosTokenId(), pad);
+    }
+
+    @Override
     public String describe(JsonNode config, Path source) {
         Gpt2Config c = Gpt2Config.fromJson(config, source);
         return String.format(java.util.Locale.ROOT, "n_embd %d, layers %d, heads %d, n_inner %d (%s), vocab %d,"

@@ -56,6 +56,13 @@ public final class LlamaFamily implements ModelFamily {
     }
 
     @Override
+    public org.pefttrainer.core.model.SpecialTokens specialTokens(JsonNode config, Path source) {
+        LlamaConfig c = LlamaConfig.fromJson(config, source);
+        int pad = c.padTokenId() >= 0 ? c.padTokenId() : c.eosTokenId(); // transformers' generate() pads with EOS
+        return new org.pefttrainer.core.model.SpecialTokens(pad, c.eosTokenIds(), pad);
+    }
+
+    @Override
     public String describe(JsonNode config, Path source) {
         LlamaConfig c = LlamaConfig.fromJson(config, source);
         return String.format(java.util.Locale.ROOT, "hidden %d, layers %d, heads %d (%d key/value), head_dim %d,"

@@ -57,6 +57,12 @@ public final class T5Family implements ModelFamily {
     }
 
     @Override
+    public org.pefttrainer.core.model.SpecialTokens specialTokens(JsonNode config, Path source) {
+        T5Config c = T5Config.fromJson(config, source);
+        return new org.pefttrainer.core.model.SpecialTokens(c.padTokenId(), c.eosTokenId(), c.decoderStartTokenId());
+    }
+
+    @Override
     public String describe(JsonNode config, Path source) {
         T5Config c = T5Config.fromJson(config, source);
         return String.format(java.util.Locale.ROOT, "d_model %d, d_kv %d, heads %d, d_ff %d (%s%s), layers %d encoder"

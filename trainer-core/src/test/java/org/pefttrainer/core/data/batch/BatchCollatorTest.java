@@ -1,5 +1,6 @@
 package org.pefttrainer.core.data.batch;
 
+import org.pefttrainer.core.model.SpecialTokens;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -14,7 +14,7 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.SharedData;
-import org.pefttrainer.core.data.batch.SpecialTokens;
+import org.pefttrainer.core.model.SpecialTokens;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 
 /**

@@ -1,4 +1,4 @@
-package org.pefttrainer.recipes;
+package org.pefttrainer.core.generate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,11 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pefttrainer.core.config.ConfigLoader;
-import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 
 /** Decoding settings in transformers' layers: defaults, generation_config.json, the config's set keys, flags. */
-class DecodingTest {
+class GenerationSettingsTest {
     @TempDir Path dir;
 
     private HfModelFolder folder(String generationConfig) throws IOException {
@@ -25,13 +24,13 @@ class DecodingTest {
         return HfModelFolder.open(dir);
     }
 
-    private static org.pefttrainer.core.config.GenerationConfig config(String... overrides) {
+    private static Map<GenerationKey, Object> config(String... overrides) {
         return ConfigLoader.loadSchemaDefaults(List.of(overrides)).settings().generation();
     }
 
     @Test
     void nothingSetIsTransformersDefaults() throws IOException {
-        Decoding d = Decoding.of(config(), folder(null));
+        GenerationSettings d = GenerationSettings.of(config(), folder(null));
         // transformers' GenerationConfig(): greedy, max_length 20 (19 new tokens after T5's decoder start), top_k 50
         assertEquals(GenerationConfig.builder().build(), d.settings());
         assertEquals(GenerationConfig.Strategy.GREEDY, d.settings().strategy());
@@ -42,7 +41,7 @@ class DecodingTest {
 
     @Test
     void theFolderDecidesWhatTheConfigLeavesUnset() throws IOException {
-        Decoding d = Decoding.of(config("generation.max_new_tokens=10"), folder(
+        GenerationSettings d = GenerationSettings.of(config("generation.max_new_tokens=10"), folder(
                 "{\"num_beams\": 4, \"max_length\": 30, \"no_repeat_ngram_size\": 3, \"early_stopping\": true}"));
         GenerationConfig s = d.settings();
         assertEquals(GenerationConfig.Strategy.BEAM, s.strategy());
@@ -61,23 +60,24 @@ class DecodingTest {
     @Test
     void aConfigStrategyOverridesTheFoldersBeams() throws IOException {
         HfModelFolder f = folder("{\"num_beams\": 4}");
-        GenerationConfig greedy = Decoding.of(config("generation.strategy=greedy"), f).settings();
+        GenerationConfig greedy = GenerationSettings.of(config("generation.strategy=greedy"), f).settings();
         assertEquals(GenerationConfig.Strategy.GREEDY, greedy.strategy());
         assertEquals(1, greedy.numBeams());
-        GenerationConfig beam = Decoding.of(config("generation.num_beams=2"), f).settings();
+        GenerationConfig beam = GenerationSettings.of(config("generation.num_beams=2"), f).settings();
         assertEquals(GenerationConfig.Strategy.BEAM, beam.strategy());
         assertEquals(2, beam.numBeams());
-        GenerationConfig one = Decoding.of(config("generation.num_beams=1"), f).settings();
+        GenerationConfig one = GenerationSettings.of(config("generation.num_beams=1"), f).settings();
         assertEquals(GenerationConfig.Strategy.GREEDY, one.strategy());
         // beam without a count anywhere: 4 beams
-        GenerationConfig asked = Decoding.of(config("generation.strategy=beam"), folder("{}")).settings();
-        assertEquals(Decoding.DEFAULT_BEAMS, asked.numBeams());
+        GenerationConfig asked = GenerationSettings.of(config("generation.strategy=beam"), folder("{}")).settings();
+        assertEquals(GenerationSettings.DEFAULT_BEAMS, asked.numBeams());
     }
 
     @Test
     void flagsComeLastAndAreNamedAsTheSource() throws IOException {
-        Decoding d = Decoding.of(config(), folder("{\"max_new_tokens\": 40}"));
-        Decoding flagged = d.withFlags(d.settings().toBuilder().maxNewTokens(7).build());
+        // A flag (--max-new-tokens 7) arrives as its config key, and is named as a flag.
+        GenerationSettings flagged = GenerationSettings.of(config("generation.max_new_tokens=7"),
+                folder("{\"max_new_tokens\": 40}")).fromFlags(List.of("max_new_tokens"));
         assertEquals(7, flagged.settings().maxNewTokens());
         assertEquals("flag", flagged.sources().get("max_new_tokens"));
         assertEquals("decoding: greedy; max_new_tokens=7 (flag)", flagged.describe());
