@@ -96,6 +96,6 @@ final class Preflight {
 
     static int virtualTokens(TrainerConfig cfg) {
         return cfg.peft().method() == org.pefttrainer.core.config.PeftConfig.Method.PROMPT_TUNING
-                ? cfg.peft().promptTuning().numVirtualTokens() : 0;
+                ? cfg.peft().promptTuning().getInt("num_virtual_tokens") : 0;
     }
 }

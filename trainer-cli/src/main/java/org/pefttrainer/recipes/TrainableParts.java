@@ -12,7 +12,9 @@ import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.Trainer;
 import org.pefttrainer.peft.adapter.Adapter;
+import org.pefttrainer.peft.lora.LoraConfig;
 import org.pefttrainer.peft.lora.LoraModel;
+import org.pefttrainer.peft.prompt.PromptTuningConfig;
 import org.pefttrainer.peft.prompt.SoftPrompt;
 
 /**
@@ -35,17 +37,19 @@ final class TrainableParts implements AutoCloseable {
         long seed = cfg.run().seed();
         switch (cfg.peft().method()) {
             case LORA: {
-                LoraModel lora = Adapters.newLora(session.model(), cfg.peft().lora(), baseName, seed, session.root());
-                String what = String.format(Locale.ROOT, "LoRA r=%d alpha=%d%s on %d modules", cfg.peft().lora().r(),
-                        cfg.peft().lora().alpha(), cfg.peft().lora().useRslora() ? " (rsLoRA)" : "",
-                        lora.layers().size());
+                LoraConfig config = LoraConfig.fromSettings(cfg.peft().lora(), baseName);
+                LoraModel lora = LoraModel.create(session.model(), config, seed, session.root());
+                String what = String.format(Locale.ROOT, "LoRA r=%d alpha=%s%s on %d modules", config.r(),
+                        new java.math.BigDecimal(config.loraAlpha()).stripTrailingZeros().toPlainString(),
+                        config.useRslora() ? " (rsLoRA)" : "", lora.layers().size());
                 return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
             }
             case PROMPT_TUNING: {
-                SoftPrompt prompt = Adapters.newSoftPrompt(session.model(), cfg.peft().promptTuning(),
-                        session.tokenizer(), baseName, seed, session.root());
-                String what = "prompt tuning, " + cfg.peft().promptTuning().numVirtualTokens() + " virtual tokens ("
-                        + cfg.peft().promptTuning().init().configName() + " init)";
+                PromptTuningConfig config = PromptTuningConfig.fromSettings(cfg.peft().promptTuning(), baseName);
+                SoftPrompt prompt = SoftPrompt.create(session.model(), config, seed, session.tokenizer()::encode,
+                        session.root());
+                String what = "prompt tuning, " + config.numVirtualTokens() + " virtual tokens ("
+                        + config.promptTuningInit() + " init)";
                 return new TrainableParts(cfg, new AdapterTrainable(prompt, what), prompt);
             }
             case FULL:

@@ -55,10 +55,10 @@ final class KeyRules {
         add(KeyRule.of("peft.lora.target_modules", STRING_OR_STRING_LIST,
                 ValueCheck.stringOneOf(List.of("default", "all-linear")), ValueCheck.NO_BLANK_ELEMENTS));
         add(KeyRule.of("peft.lora.target_regex", STRING, ValueCheck.NOT_BLANK, ValueCheck.REGEX).orNull());
-        add(KeyRule.of("peft.lora.init", STRING, oneOf(LoraConfig.Init.class)));
-        add(KeyRule.of("peft.lora.bias", STRING, oneOf(LoraConfig.Bias.class)));
+        add(KeyRule.of("peft.lora.init", STRING, oneOf(List.of("true", "gaussian", "false"))));
+        add(KeyRule.of("peft.lora.bias", STRING, oneOf(List.of("none"))));
         add(KeyRule.of("peft.prompt_tuning.num_virtual_tokens", INT, atLeast(1)));
-        add(KeyRule.of("peft.prompt_tuning.init", STRING, oneOf(PromptTuningConfig.Init.class)));
+        add(KeyRule.of("peft.prompt_tuning.init", STRING, oneOf(List.of("RANDOM", "SAMPLE_VOCAB", "TEXT"))));
         add(KeyRule.of("peft.prompt_tuning.init_text", STRING).orNull());
 
         add(KeyRule.of("data.format", STRING, oneOf(DataConfig.Format.class)));

@@ -61,36 +61,13 @@ final class TrainerConfigBinder {
                 plainObject("model.config_overrides"));
     }
 
+    /** The two method sections as validated config: trainer-peft reads them into its own config types. */
     private PeftConfig peft() {
-        LoraConfig lora = new LoraConfig(
-                getInt("peft.lora.r"),
-                getInt("peft.lora.alpha"),
-                getDouble("peft.lora.dropout"),
-                loraTargets(),
-                bool("peft.lora.use_rslora"),
-                enumOf(LoraConfig.Init.class, "peft.lora.init"),
-                enumOf(LoraConfig.Bias.class, "peft.lora.bias"),
-                bool("peft.lora.fan_in_fan_out"));
-        PromptTuningConfig prompt = new PromptTuningConfig(
-                getInt("peft.prompt_tuning.num_virtual_tokens"),
-                enumOf(PromptTuningConfig.Init.class, "peft.prompt_tuning.init"),
-                optionalString("peft.prompt_tuning.init_text"));
-        return new PeftConfig(enumOf(PeftConfig.Method.class, "peft.method"), lora, prompt);
-    }
-
-    private LoraConfig.Targets loraTargets() {
-        Optional<String> regex = optionalString("peft.lora.target_regex");
-        read.add("peft.lora.target_modules");
-        if (regex.isPresent()) {
-            return LoraConfig.Targets.regex(regex.get());
+        for (String section : List.of("peft.lora", "peft.prompt_tuning")) {
+            c.getObject(section).keySet().forEach(k -> read.add(section + "." + k));
         }
-        if (c.getValue("peft.lora.target_modules").valueType() == ConfigValueType.LIST) {
-            List<String> names = c.getStringList("peft.lora.target_modules").stream().map(String::strip).toList();
-            return LoraConfig.Targets.modules(names);
-        }
-        return c.getString("peft.lora.target_modules").strip().equalsIgnoreCase("all-linear")
-                ? LoraConfig.Targets.allLinear()
-                : LoraConfig.Targets.architectureDefault();
+        return new PeftConfig(enumOf(PeftConfig.Method.class, "peft.method"), c.getConfig("peft.lora"),
+                c.getConfig("peft.prompt_tuning"));
     }
 
     private DataConfig data() {

@@ -138,7 +138,7 @@ class ConfigErrorsTest {
     void enumValuesAreCaseInsensitive() {
         Path f = write(dir, "my.conf", "peft.prompt_tuning.init = sample_vocab", "eval.metric = ROUGEL");
         TrainerConfig s = load(f).settings();
-        assertEquals(PromptTuningConfig.Init.SAMPLE_VOCAB, s.peft().promptTuning().init());
+        // peft.prompt_tuning.init = sample_vocab reads as PromptTuningInit.SAMPLE_VOCAB: PeftSettingsTest
         assertEquals(EvalConfig.Metric.ROUGE_L, s.eval().metric());
     }
 

@@ -38,16 +38,16 @@ class IncludesAndDefaultTest {
         // No base.conf beside it: the include takes the jar's copy (any other missing include is an error).
         Path f = write(dir, "elsewhere/mine.conf", "include \"base.conf\"", "peft.lora.r = 4");
         TrainerConfig s = load(f).settings();
-        assertEquals(4, s.peft().lora().r());
-        assertEquals(16, s.peft().lora().alpha());
+        assertEquals(4, s.peft().lora().getInt("r"));
+        assertEquals(16, s.peft().lora().getInt("alpha"));
     }
 
     @Test
     void theJarsBaseConfCanBeIncludedByName() {
         Path f = write(dir, "elsewhere/mine.conf", "include classpath(\"peft/base.conf\")", "peft.lora.r = 4");
         TrainerConfig s = load(f).settings();
-        assertEquals(4, s.peft().lora().r());
-        assertEquals(16, s.peft().lora().alpha());
+        assertEquals(4, s.peft().lora().getInt("r"));
+        assertEquals(16, s.peft().lora().getInt("alpha"));
     }
 
     @Test

@@ -38,9 +38,10 @@ class OverridesTest {
     @Test
     void listValuesQuotedOrNot() {
         assertEquals(List.of("q", "v", "o"),
-                load(file(), "peft.lora.target_modules=[q,v,o]").settings().peft().lora().targets().modules());
+                load(file(), "peft.lora.target_modules=[q,v,o]").settings().peft().lora().getStringList("target_modules"));
         assertEquals(List.of("q", "k"),
-                load(file(), "peft.lora.target_modules=[\"q\", \"k\"]").settings().peft().lora().targets().modules());
+                load(file(), "peft.lora.target_modules=[\"q\", \"k\"]").settings().peft().lora()
+                        .getStringList("target_modules"));
         OptimConfig o = load(file(), "optim.betas=[0.8, 0.99]").settings().optim();
         assertEquals(0.8, o.beta1());
         assertEquals(0.99, o.beta2());
@@ -138,7 +139,7 @@ class OverridesTest {
         assertEquals(Path.of("/models/flan-t5-base#2"), s.model().path());
         assertEquals(Path.of("http://host//data").toAbsolutePath().normalize(), s.data().path());
         assertEquals("exp 1", s.run().name());
-        assertEquals(LoraConfig.Init.GAUSSIAN, s.peft().lora().init());
+        assertEquals("gaussian", s.peft().lora().getString("init")); // as LoraInit.GAUSSIAN: PeftSettingsTest
         assertEquals("007", s.run().tags().get("id"));
     }
 
@@ -156,7 +157,7 @@ class OverridesTest {
         assertEquals(false, s.train().bucketByLength());
         assertEquals(0.01, s.optim().weightDecay());
         assertEquals(200, s.train().maxSteps().getAsInt());
-        assertEquals(LoraConfig.Init.FALSE, s.peft().lora().init());
+        assertEquals("false", s.peft().lora().getString("init")); // as LoraInit.NONE: PeftSettingsTest
     }
 
     @Test

@@ -66,6 +66,31 @@ public record LoraConfig(
                 baseModelNameOrPath, revision, t);
     }
 
+    /**
+     * The config file's {@code peft.lora} section (validated by the config loader) as PEFT's LoraConfig for a new
+     * adapter on {@code baseName}: target_regex, else a target_modules list, else "all-linear", else (null) the
+     * architecture's PEFT default.
+     */
+    public static LoraConfig fromSettings(com.typesafe.config.Config s, String baseName) {
+        TargetModules targets;
+        if (!s.getIsNull("target_regex")) {
+            targets = TargetModules.of(s.getString("target_regex"), "peft.lora.target_regex");
+        } else if (s.getValue("target_modules").valueType() == com.typesafe.config.ConfigValueType.LIST) {
+            targets = TargetModules.names(s.getStringList("target_modules").stream().map(String::strip).toList());
+        } else {
+            targets = s.getString("target_modules").strip().equalsIgnoreCase("all-linear") ? TargetModules.allLinear()
+                    : null;
+        }
+        LoraInit init = switch (s.getString("init").strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "gaussian" -> LoraInit.GAUSSIAN;
+            case "false" -> LoraInit.NONE;
+            default -> LoraInit.DEFAULT;
+        };
+        return builder().r(s.getInt("r")).loraAlpha(s.getInt("alpha")).loraDropout(s.getDouble("dropout"))
+                .targetModules(targets).useRslora(s.getBoolean("use_rslora")).initLoraWeights(init)
+                .fanInFanOut(s.getBoolean("fan_in_fan_out")).baseModelNameOrPath(baseName).build();
+    }
+
     public static Builder builder() {
         return new Builder();
     }

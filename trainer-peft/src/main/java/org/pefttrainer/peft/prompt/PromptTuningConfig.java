@@ -71,6 +71,20 @@ public record PromptTuningConfig(
         }
     }
 
+    /**
+     * The config file's {@code peft.prompt_tuning} section (validated by the config loader) as PEFT's
+     * PromptTuningConfig for a new soft prompt on {@code baseName}.
+     */
+    public static PromptTuningConfig fromSettings(com.typesafe.config.Config s, String baseName) {
+        Builder b = builder(s.getInt("num_virtual_tokens")).baseModelNameOrPath(baseName);
+        switch (s.getString("init").strip().toUpperCase(java.util.Locale.ROOT)) {
+            case "TEXT" -> b.text(s.getString("init_text"), baseName);
+            case "SAMPLE_VOCAB" -> b.init(PromptTuningInit.SAMPLE_VOCAB);
+            default -> b.init(PromptTuningInit.RANDOM);
+        }
+        return b.build();
+    }
+
     public static Builder builder(int numVirtualTokens) {
         return new Builder(numVirtualTokens);
     }
