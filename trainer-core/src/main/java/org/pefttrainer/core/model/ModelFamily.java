@@ -35,8 +35,14 @@ public interface ModelFamily {
      */
     Map<String, com.fasterxml.jackson.databind.node.ObjectNode> presets(String modelType);
 
-    /** Random weights of {@code config}'s shapes, drawn as transformers initialises the family. */
-    List<org.pefttrainer.core.io.hf.HfCheckpointWriter.Tensor> randomWeights(JsonNode config, long seed);
+    /**
+     * Random weights of {@code config}'s shapes, drawn as transformers initialises the family: by default its
+     * _init_weights for decoder-only models (normal(0, initializer_range), norms 1, biases 0).
+     */
+    default List<org.pefttrainer.core.io.hf.HfCheckpointWriter.Tensor> randomWeights(JsonNode config, long seed) {
+        return NormalInit.tensors(layout(config, Path.of("config.json")),
+                config.path("initializer_range").asDouble(0.02), seed);
+    }
 
     /** The special ids of {@code config}, with the family's defaults for the keys it leaves out. */
     SpecialTokens specialTokens(JsonNode config, Path source);

@@ -30,9 +30,14 @@ public record SpecialTokens(int padTokenId, int[] eosTokenIds, int decoderStartT
         if (model instanceof Seq2SeqLM s) {
             return new SpecialTokens(s.padTokenId(), s.eosTokenId(), s.decoderStartTokenId());
         }
-        int pad = model.padTokenId() >= 0 ? model.padTokenId() : model.eosTokenId();
-        int[] eos = model instanceof CausalLM c ? c.eosTokenIds() : new int[] {model.eosTokenId()};
-        return new SpecialTokens(pad, eos, pad);
+        return decoderOnly(model.padTokenId(), model instanceof CausalLM c ? c.eosTokenIds()
+                : new int[] {model.eosTokenId()});
+    }
+
+    /** A decoder-only model's ids: without a pad id (-1) it pads with its first EOS, as transformers' generate(). */
+    public static SpecialTokens decoderOnly(int padTokenId, int[] eosTokenIds) {
+        int pad = padTokenId >= 0 ? padTokenId : eosTokenIds[0];
+        return new SpecialTokens(pad, eosTokenIds, pad);
     }
 
     /** The first EOS id. */

@@ -9,7 +9,6 @@ import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.Seq2SeqLM;
 import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.lora.LoraModel;
 import org.pefttrainer.peft.lora.LoraWeights;
@@ -94,12 +93,13 @@ public final class MergeVerifier {
         long[] ids = new long[lengths.length * width];
         long[] mask = new long[ids.length];
         long[] dec = new long[lengths.length * target];
+        org.pefttrainer.core.model.SpecialTokens starts = org.pefttrainer.core.model.SpecialTokens.of(model);
         for (int r = 0; r < lengths.length; r++) {
             for (int i = 0; i < lengths[r]; i++) {
                 ids[r * width + i] = i == lengths[r] - 1 ? model.eosTokenId() : 3 + rnd.nextInt(vocab - 3);
                 mask[r * width + i] = 1;
             }
-            dec[r * target] = model instanceof Seq2SeqLM s ? s.decoderStartTokenId() : 0;
+            dec[r * target] = starts.decoderStartTokenId(); // a decoder-only model ignores decoder inputs
             for (int t = 1; t < target; t++) {
                 dec[r * target + t] = 3 + rnd.nextInt(vocab - 3);
             }

@@ -50,16 +50,9 @@ public final class LlamaFamily implements ModelFamily {
     }
 
     @Override
-    public List<org.pefttrainer.core.io.hf.HfCheckpointWriter.Tensor> randomWeights(JsonNode config, long seed) {
-        return org.pefttrainer.core.model.NormalInit.tensors(layout(config, Path.of("config.json")),
-                config.path("initializer_range").asDouble(0.02), seed);
-    }
-
-    @Override
     public org.pefttrainer.core.model.SpecialTokens specialTokens(JsonNode config, Path source) {
         LlamaConfig c = LlamaConfig.fromJson(config, source);
-        int pad = c.padTokenId() >= 0 ? c.padTokenId() : c.eosTokenId(); // transformers' generate() pads with EOS
-        return new org.pefttrainer.core.model.SpecialTokens(pad, c.eosTokenIds(), pad);
+        return org.pefttrainer.core.model.SpecialTokens.decoderOnly(c.padTokenId(), c.eosTokenIds());
     }
 
     @Override
