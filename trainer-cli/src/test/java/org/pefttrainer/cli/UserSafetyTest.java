@@ -217,6 +217,9 @@ class UserSafetyTest {
         try (RunLock held = RunLock.acquire(locked)) {
             peft("train", "--resume", locked).refused("another peft train is running in this run folder",
                     "pid " + ProcessHandle.current().pid());
+            // The same fresh command again while the first still trains: the holder is named too.
+            train("locked").refused("another peft train is running in this run folder",
+                    "pid " + ProcessHandle.current().pid());
         }
         // A lock a killed process left (its pid in the file, no OS lock held) is taken over.
         Files.writeString(locked.resolve(RunLock.FILE), "999999\n");
