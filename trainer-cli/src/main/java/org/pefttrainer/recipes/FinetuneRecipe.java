@@ -50,9 +50,12 @@ public final class FinetuneRecipe {
         boolean existed = Files.exists(runDir);
         if (fresh) {
             if (Files.isDirectory(runDir) && !isEmpty(runDir)) {
-                // A run in progress there is named by its pid; a finished one can be continued.
-                try (RunLock probe = RunLock.acquire(runDir)) {
-                    probe.takenOverFrom(); // free: nobody trains there now
+                // A run in progress there is named by its pid; a finished one can be continued. (Only a folder that
+                // has held a run is probed: the probe leaves its lock file behind.)
+                if (Files.exists(runDir.resolve(RunLock.FILE))) {
+                    try (RunLock probe = RunLock.acquire(runDir)) {
+                        probe.takenOverFrom(); // free: nobody trains there now
+                    }
                 }
                 throw new UserException(runDir + ": run folder already exists (set run.name to another name, or"
                         + " continue it with --resume " + runDir + ")");
