@@ -88,15 +88,18 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
                 List<String> cmd = List.of(python, script.toString(), "--config", config.toString(), "--batch", "" + batch,
                         "--src", "" + src, "--tgt", "" + tgt, "--mode", mode, "--steps", "" + steps, "--warmup",
                         "" + warmup, "--threads", "" + t, "--labels", labels);
-                // The reference runs as a user would run it: without the allocator setting ./peft adds.
+                // The reference runs as a user would run it: without the allocator and OpenMP settings ./peft adds.
                 String userTunables = System.getenv().getOrDefault("PEFT_USER_GLIBC_TUNABLES", "");
+                String userOmp = System.getenv().getOrDefault("PEFT_USER_OMP_WAIT_POLICY", "");
                 System.err.printf("%s: transformers + PEFT ...%n", mode);
-                ref = run(cmd, Map.of("PYTHONPATH", referenceSite, "GLIBC_TUNABLES", userTunables));
+                ref = run(cmd, Map.of("PYTHONPATH", referenceSite, "GLIBC_TUNABLES", userTunables, "OMP_WAIT_POLICY",
+                        userOmp));
                 System.out.println(Json.compact(ref));
                 if (referenceHugetlb) {
                     System.err.printf("%s: transformers + PEFT with glibc.malloc.hugetlb=1 ...%n", mode);
                     refHuge = run(cmd, Map.of("PYTHONPATH", referenceSite, "GLIBC_TUNABLES",
-                            (userTunables.isEmpty() ? "" : userTunables + ":") + "glibc.malloc.hugetlb=1"));
+                            (userTunables.isEmpty() ? "" : userTunables + ":") + "glibc.malloc.hugetlb=1",
+                            "OMP_WAIT_POLICY", userOmp));
                     System.out.println(Json.compact(refHuge));
                 }
             }
@@ -140,6 +143,11 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
     static JsonNode run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(env);
+        env.forEach((k, v) -> {
+            if (v.isEmpty()) {
+                pb.environment().remove(k); // unset, as the user had it
+            }
+        });
         Process p = pb.start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
