@@ -70,11 +70,9 @@ public final class ContentionBenchCommand implements Callable<Integer> {
         List<Process> ps = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Dai.djl.offline=true", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                    "-Dpeft.home=" + ConfigLoader.projectRoot(), "-cp", System.getProperty("java.class.path"),
-                    "org.pefttrainer.cli.PeftCli", "train", cfg.toString(), "train.max_steps=" + steps,
-                    "eval.every_epoch=false", "run.output_dir=" + work, "run.name=" + name + "-" + i));
+            List<String> cmd = PeftChild.command(List.of("-Dpeft.home=" + ConfigLoader.projectRoot()), List.of("train",
+                    cfg.toString(), "train.max_steps=" + steps, "eval.every_epoch=false", "run.output_dir=" + work,
+                    "run.name=" + name + "-" + i));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(work.resolve(name + "-" + i + ".log").toFile());
             if (policy.equals("unset")) {

@@ -145,12 +145,7 @@ public final class CrashResume {
     }
 
     private Process start(List<String> args, String name) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Dai.djl.offline=true", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), "org.pefttrainer.cli.PeftCli"));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(PeftChild.command(List.of("-Xmx1g"), args)).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve(name + ".log").toFile());
         pb.environment().put("PEFT_PROGRESS", "lines");
         return pb.start();

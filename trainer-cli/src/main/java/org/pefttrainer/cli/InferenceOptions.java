@@ -10,6 +10,7 @@ import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
+import org.pefttrainer.core.generate.GenerationKey;
 import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.inference.InferenceEngine;
 import org.pefttrainer.recipes.ModelSession;
@@ -60,7 +61,7 @@ final class InferenceOptions {
     LoadedConfig config() {
         ConfigArguments args = ConfigArguments.split(configArgs);
         List<String> overrides = new ArrayList<>(args.overrides());
-        flags().forEach((key, value) -> overrides.add(key + "=" + value));
+        flags().forEach((key, value) -> overrides.add("generation." + key.key() + "=" + value));
         return args.config().isPresent() ? new ConfigArguments(args.config(), overrides).load()
                 : org.pefttrainer.core.config.ConfigLoader.loadSchemaDefaults(overrides);
     }
@@ -70,13 +71,14 @@ final class InferenceOptions {
      * so {@code --strategy beam} with {@code generation.num_return_sequences=2} is one valid setting, as it is in a
      * config file.
      */
-    private java.util.Map<String, Object> flags() {
-        java.util.Map<String, Object> f = new LinkedHashMap<>();
-        Object[][] pairs = {{"strategy", strategy}, {"max_new_tokens", maxNewTokens}, {"num_beams", numBeams},
-            {"temperature", temperature}, {"top_k", topK}, {"top_p", topP}, {"seed", seed}};
+    private Map<GenerationKey, Object> flags() {
+        Map<GenerationKey, Object> f = new LinkedHashMap<>();
+        Object[][] pairs = {{GenerationKey.STRATEGY, strategy}, {GenerationKey.MAX_NEW_TOKENS, maxNewTokens},
+            {GenerationKey.NUM_BEAMS, numBeams}, {GenerationKey.TEMPERATURE, temperature}, {GenerationKey.TOP_K, topK},
+            {GenerationKey.TOP_P, topP}, {GenerationKey.SEED, seed}};
         for (Object[] p : pairs) {
             if (p[1] != null) {
-                f.put("generation." + p[0], p[1]);
+                f.put((GenerationKey) p[0], p[1]);
             }
         }
         return f;
@@ -124,7 +126,7 @@ final class InferenceOptions {
      */
     GenerationSettings decoding(TrainerConfig cfg, InferenceEngine engine, java.io.PrintWriter log) {
         GenerationSettings resolved = GenerationSettings.of(cfg.generation(), engine.session().folder())
-                .fromFlags(flags().keySet().stream().map(k -> k.substring("generation.".length())).toList());
+                .fromFlags(flags().keySet().stream().map(GenerationKey::key).toList());
         log.println(resolved.describe());
         log.flush();
         return resolved;

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.model.ModelFamily;
 import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.io.OutputTarget;
@@ -110,8 +109,7 @@ public final class InitModelCommand implements Callable<Integer> {
         if (config != null) {
             c = ModelInitializer.configFile(config);
             String own = c.path("model_type").asText();
-            if (arch != null && Architectures.of(c, config) != Architectures.of(Json.MAPPER.createObjectNode()
-                    .put("model_type", arch), Path.of("--arch"))) {
+            if (arch != null && Architectures.of(c, config) != Architectures.of(arch, "--arch")) {
                 throw new UserException(config + ": model_type '" + own + "' does not match --arch " + arch);
             }
         }

@@ -154,7 +154,8 @@ public final class EvaluateRecipe {
         }
     }
 
-    private static String trim(double v) {
+    /** A number as written without a needless ".0" (32.0 → "32"). */
+    static String trim(double v) {
         return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 }

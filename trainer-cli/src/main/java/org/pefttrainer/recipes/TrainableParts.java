@@ -40,7 +40,7 @@ final class TrainableParts implements AutoCloseable {
                 LoraConfig config = LoraConfig.fromSettings(cfg.peft().lora(), baseName);
                 LoraModel lora = LoraModel.create(session.model(), config, seed, session.root());
                 String what = String.format(Locale.ROOT, "LoRA r=%d alpha=%s%s on %d modules", config.r(),
-                        new java.math.BigDecimal(config.loraAlpha()).stripTrailingZeros().toPlainString(),
+                        EvaluateRecipe.trim(config.loraAlpha()),
                         config.useRslora() ? " (rsLoRA)" : "", lora.layers().size());
                 return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
             }

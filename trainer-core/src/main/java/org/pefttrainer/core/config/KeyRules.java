@@ -105,7 +105,9 @@ final class KeyRules {
         add(KeyRule.of("eval.sample_predictions", INT, atLeast(0)));
 
         // Unset (null) decoding keys come from the model folder's generation_config.json, then transformers' defaults.
-        add(KeyRule.of("generation.strategy", STRING, oneOf(java.util.List.of("greedy", "beam", "sample"))).orNull());
+        add(KeyRule.of("generation.strategy", STRING, oneOf(java.util.Arrays.stream(
+                org.pefttrainer.core.generate.GenerationConfig.Strategy.values())
+                .map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toList())).orNull());
         add(KeyRule.of("generation.max_new_tokens", INT, atLeast(1)).orNull());
         add(KeyRule.of("generation.num_beams", INT, atLeast(1)).orNull());
         add(KeyRule.of("generation.length_penalty", DOUBLE).orNull());

@@ -2,6 +2,7 @@ package org.pefttrainer.core.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.hf.HfModelFolder;
@@ -254,21 +255,23 @@ public record GenerationConfig(
                 maxNewTokens = maxLength - 1;
                 this.maxLength = maxLength;
             }
-            numBeams = k.intOr("num_beams", numBeams);
-            lengthPenalty = k.doubleOr("length_penalty", lengthPenalty);
-            noRepeatNgramSize = k.intOr("no_repeat_ngram_size", noRepeatNgramSize);
-            earlyStopping = k.earlyStoppingOr("early_stopping", earlyStopping);
-            doSample = k.boolOr("do_sample", doSample);
-            temperature = k.doubleOr("temperature", temperature);
-            topK = k.intOr("top_k", topK);
-            topP = k.doubleOr("top_p", topP);
-            numReturnSequences = k.intOr("num_return_sequences", numReturnSequences);
-            useCache = k.boolOr("use_cache", useCache);
+            for (GenerationKey key : FILE_KEYS) {
+                JsonNode v = j.get(key.key());
+                if (v != null && !v.isNull()) {
+                    key.set(this, key.readJson(v, source));
+                }
+            }
             return this;
         }
     }
 
-    /** Typed access to generation_config.json keys; a wrong type names the file and the key. */
+    /** The keys of generation_config.json read through the one key table, in transformers' order. */
+    private static final List<GenerationKey> FILE_KEYS = List.of(GenerationKey.NUM_BEAMS,
+            GenerationKey.LENGTH_PENALTY, GenerationKey.NO_REPEAT_NGRAM_SIZE, GenerationKey.EARLY_STOPPING,
+            GenerationKey.DO_SAMPLE, GenerationKey.TEMPERATURE, GenerationKey.TOP_K, GenerationKey.TOP_P,
+            GenerationKey.NUM_RETURN_SEQUENCES, GenerationKey.USE_CACHE);
+
+    /** max_length and max_new_tokens, which generation_config.json holds beside the table's keys. */
     private record JsonKeys(JsonNode j, Path source) {
         Integer intOrNull(String key) {
             JsonNode v = j.get(key);
@@ -279,47 +282,6 @@ public record GenerationConfig(
                 throw new UserException(source + ": '" + key + "' must be an integer, got " + v);
             }
             return v.asInt();
-        }
-
-        int intOr(String key, int dflt) {
-            Integer v = intOrNull(key);
-            return v == null ? dflt : v;
-        }
-
-        double doubleOr(String key, double dflt) {
-            JsonNode v = j.get(key);
-            if (v == null || v.isNull()) {
-                return dflt;
-            }
-            if (!v.isNumber()) {
-                throw new UserException(source + ": '" + key + "' must be a number, got " + v);
-            }
-            return v.asDouble();
-        }
-
-        boolean boolOr(String key, boolean dflt) {
-            JsonNode v = j.get(key);
-            if (v == null || v.isNull()) {
-                return dflt;
-            }
-            if (!v.isBoolean()) {
-                throw new UserException(source + ": '" + key + "' must be true or false, got " + v);
-            }
-            return v.asBoolean();
-        }
-
-        EarlyStopping earlyStoppingOr(String key, EarlyStopping dflt) {
-            JsonNode v = j.get(key);
-            if (v == null || v.isNull()) {
-                return dflt;
-            }
-            if (v.isBoolean()) {
-                return v.asBoolean() ? EarlyStopping.AT_NUM_BEAMS : EarlyStopping.HEURISTIC;
-            }
-            if (v.isTextual() && v.asText().equals("never")) {
-                return EarlyStopping.NEVER;
-            }
-            throw new UserException(source + ": '" + key + "' must be true, false or \"never\", got " + v);
         }
     }
 }

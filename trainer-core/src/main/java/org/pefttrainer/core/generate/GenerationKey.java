@@ -1,6 +1,8 @@
 package org.pefttrainer.core.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -15,43 +17,42 @@ import org.pefttrainer.core.generate.GenerationConfig.Strategy;
  * how to read it back. Every layer of {@link GenerationSettings} goes through it.
  */
 public enum GenerationKey {
-    STRATEGY("strategy", GenerationConfig::strategy, (b, v) -> b.strategy((Strategy) v), GenerationKey::strategy),
+    STRATEGY("strategy", GenerationConfig::strategy, (b, v) -> b.strategy((Strategy) v), Kind.STRATEGY),
     MAX_NEW_TOKENS("max_new_tokens", GenerationConfig::maxNewTokens, (b, v) -> b.maxNewTokens((Integer) v),
-            GenerationKey::integer),
-    NUM_BEAMS("num_beams", GenerationConfig::numBeams, (b, v) -> b.numBeams((Integer) v), GenerationKey::integer),
+            Kind.INT),
+    NUM_BEAMS("num_beams", GenerationConfig::numBeams, (b, v) -> b.numBeams((Integer) v), Kind.INT),
     LENGTH_PENALTY("length_penalty", GenerationConfig::lengthPenalty, (b, v) -> b.lengthPenalty((Double) v),
-            GenerationKey::number),
+            Kind.NUMBER),
     NO_REPEAT_NGRAM_SIZE("no_repeat_ngram_size", GenerationConfig::noRepeatNgramSize,
-            (b, v) -> b.noRepeatNgramSize((Integer) v), GenerationKey::integer),
+            (b, v) -> b.noRepeatNgramSize((Integer) v), Kind.INT),
     EARLY_STOPPING("early_stopping", GenerationConfig::earlyStopping, (b, v) -> b.earlyStopping((EarlyStopping) v),
-            GenerationKey::earlyStopping),
+            Kind.EARLY_STOPPING),
     TEMPERATURE("temperature", GenerationConfig::temperature, (b, v) -> b.temperature((Double) v),
-            GenerationKey::number),
-    TOP_K("top_k", GenerationConfig::topK, (b, v) -> b.topK((Integer) v), GenerationKey::integer),
-    TOP_P("top_p", GenerationConfig::topP, (b, v) -> b.topP((Double) v), GenerationKey::number),
+            Kind.NUMBER),
+    TOP_K("top_k", GenerationConfig::topK, (b, v) -> b.topK((Integer) v), Kind.INT),
+    TOP_P("top_p", GenerationConfig::topP, (b, v) -> b.topP((Double) v), Kind.NUMBER),
     NUM_RETURN_SEQUENCES("num_return_sequences", GenerationConfig::numReturnSequences,
-            (b, v) -> b.numReturnSequences((Integer) v), GenerationKey::integer),
-    SEED("seed", GenerationConfig::seed, (b, v) -> b.seed((Long) v), GenerationKey::longInteger),
+            (b, v) -> b.numReturnSequences((Integer) v), Kind.INT),
+    SEED("seed", GenerationConfig::seed, (b, v) -> b.seed((Long) v), Kind.LONG),
     DO_SAMPLE("do_sample", c -> c.strategy() == Strategy.SAMPLE, (b, v) -> b.doSample((Boolean) v),
-            GenerationKey::bool),
-    USE_CACHE("use_cache", GenerationConfig::useCache, (b, v) -> b.useCache((Boolean) v), GenerationKey::bool),
-    IGNORE_EOS("ignore_eos", GenerationConfig::ignoreEos, (b, v) -> b.ignoreEos((Boolean) v), GenerationKey::bool);
+            Kind.BOOL),
+    USE_CACHE("use_cache", GenerationConfig::useCache, (b, v) -> b.useCache((Boolean) v), Kind.BOOL),
+    IGNORE_EOS("ignore_eos", GenerationConfig::ignoreEos, (b, v) -> b.ignoreEos((Boolean) v), Kind.BOOL);
 
     private final String key;
     private final Function<GenerationConfig, Object> getter;
     private final BiConsumer<GenerationConfig.Builder, Object> setter;
-    private final BiReader reader;
+    private final Kind kind;
 
-    private interface BiReader {
-        Object read(String key, JsonNode v);
-    }
+    /** The JSON value a key takes. */
+    private enum Kind { INT, LONG, NUMBER, BOOL, EARLY_STOPPING, STRATEGY }
 
     GenerationKey(String key, Function<GenerationConfig, Object> getter, BiConsumer<GenerationConfig.Builder, Object> setter,
-            BiReader reader) {
+            Kind kind) {
         this.key = key;
         this.getter = getter;
         this.setter = setter;
-        this.reader = reader;
+        this.kind = kind;
     }
 
     /** The transformers name, e.g. max_new_tokens. */
@@ -68,9 +69,72 @@ public enum GenerationKey {
         setter.accept(b, value);
     }
 
-    /** The typed value of a JSON value; a one-line error naming the key otherwise. */
+    /**
+     * The typed value of a request field or config value: JSON's own type, or text ("4", "true", "Beam", "NEVER");
+     * a one-line error naming the key otherwise.
+     */
     public Object read(JsonNode v) {
-        return reader.read(key, v);
+        Object value = typed(v);
+        if (value == null && v.isTextual()) {
+            value = parsed(v.textValue());
+        }
+        if (value == null) {
+            throw new UserException(key + " must be " + expected() + ", got " + v);
+        }
+        return value;
+    }
+
+    /**
+     * The typed value of a generation_config.json key, which transformers writes with JSON's own types (no numbers
+     * as text); {@code source} names the file in the one-line error.
+     */
+    public Object readJson(JsonNode v, Path source) {
+        Object value = typed(v);
+        if (value == null) {
+            throw new UserException(source + ": '" + key + "' must be " + expected() + ", got " + v);
+        }
+        return value;
+    }
+
+    /** The value when {@code v} has this key's JSON type, else null. */
+    private Object typed(JsonNode v) {
+        return switch (kind) {
+            case INT -> v.isIntegralNumber() && v.canConvertToInt() ? Integer.valueOf(v.intValue()) : null;
+            case LONG -> v.isIntegralNumber() && v.canConvertToLong() ? Long.valueOf(v.longValue()) : null;
+            case NUMBER -> v.isNumber() ? Double.valueOf(v.doubleValue()) : null;
+            case BOOL -> v.isBoolean() ? Boolean.valueOf(v.booleanValue()) : null;
+            case EARLY_STOPPING -> v.isBoolean() ? (v.booleanValue() ? EarlyStopping.AT_NUM_BEAMS
+                    : EarlyStopping.HEURISTIC) : v.isTextual() && v.textValue().equals("never") ? EarlyStopping.NEVER
+                    : null;
+            case STRATEGY -> null;
+        };
+    }
+
+    /** The value written as text, else null. */
+    private Object parsed(String t) {
+        try {
+            return switch (kind) {
+                case INT -> Integer.valueOf(Integer.parseInt(t.trim()));
+                case LONG -> Long.valueOf(Long.parseLong(t.trim()));
+                case NUMBER -> Double.valueOf(Double.parseDouble(t.trim()));
+                case BOOL -> t.equals("true") || t.equals("false") ? Boolean.valueOf(t) : null;
+                case EARLY_STOPPING -> t.toLowerCase(Locale.ROOT).equals("never") ? EarlyStopping.NEVER : null;
+                case STRATEGY -> Arrays.stream(Strategy.values()).filter(s -> s.name().equalsIgnoreCase(t)).findFirst()
+                        .orElse(null);
+            };
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private String expected() {
+        return switch (kind) {
+            case INT, LONG -> "an integer";
+            case NUMBER -> "a number";
+            case BOOL -> "true or false";
+            case EARLY_STOPPING -> "true, false or \"never\"";
+            case STRATEGY -> "\"greedy\", \"beam\" or \"sample\"";
+        };
     }
 
     public static Optional<GenerationKey> byName(String name) {
@@ -80,78 +144,5 @@ public enum GenerationKey {
             }
         }
         return Optional.empty();
-    }
-
-    private static Strategy strategy(String key, JsonNode v) {
-        if (v.isTextual()) {
-            for (Strategy s : Strategy.values()) {
-                if (s.name().equalsIgnoreCase(v.textValue())) {
-                    return s;
-                }
-            }
-        }
-        throw new UserException("strategy must be \"greedy\", \"beam\" or \"sample\", got " + v);
-    }
-
-    private static EarlyStopping earlyStopping(String key, JsonNode v) {
-        if (v.isBoolean()) {
-            return v.booleanValue() ? EarlyStopping.AT_NUM_BEAMS : EarlyStopping.HEURISTIC;
-        }
-        if (v.isTextual() && v.textValue().toLowerCase(Locale.ROOT).equals("never")) {
-            return EarlyStopping.NEVER;
-        }
-        throw new UserException("early_stopping must be true, false or \"never\", got " + v);
-    }
-
-    private static Integer integer(String key, JsonNode v) {
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isTextual()) {
-            try {
-                return Integer.parseInt(v.textValue().trim());
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-        }
-        throw new UserException(key + " must be an integer, got " + v);
-    }
-
-    private static Long longInteger(String key, JsonNode v) {
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return v.longValue();
-        }
-        if (v.isTextual()) {
-            try {
-                return Long.parseLong(v.textValue().trim());
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-        }
-        throw new UserException(key + " must be an integer, got " + v);
-    }
-
-    private static Double number(String key, JsonNode v) {
-        if (v.isNumber()) {
-            return v.doubleValue();
-        }
-        if (v.isTextual()) {
-            try {
-                return Double.parseDouble(v.textValue().trim());
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-        }
-        throw new UserException(key + " must be a number, got " + v);
-    }
-
-    private static Boolean bool(String key, JsonNode v) {
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        if (v.isTextual() && (v.textValue().equals("true") || v.textValue().equals("false"))) {
-            return Boolean.parseBoolean(v.textValue());
-        }
-        throw new UserException(key + " must be true or false, got " + v);
     }
 }

@@ -23,9 +23,7 @@ public final class TextFiles {
 
     /** A reader that throws {@link CharacterCodingException} on bytes that are not UTF-8 (Java's default replaces them). */
     public static BufferedReader strictReader(Path file) throws IOException {
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), d));
+        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), strictDecoder()));
     }
 
     /** The whole file as a string; {@code what} names it in errors ("config file", "--input file"). */
@@ -38,8 +36,7 @@ public final class TextFiles {
             throw cannotRead(file, what, e);
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return strictDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw notUtf8(file, lineOfFirstBadByte(bytes));
         }
@@ -83,8 +80,7 @@ public final class TextFiles {
 
     /** 1-based line of the first byte sequence that is not UTF-8. */
     static long lineOfFirstBadByte(byte[] bytes) {
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder d = strictDecoder();
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(bytes.length + 1);
         var result = d.decode(in, out, true);
@@ -96,5 +92,11 @@ public final class TextFiles {
             }
         }
         return line;
+    }
+
+    /** A UTF-8 decoder that reports bytes that are not UTF-8 (Java's readers replace them with U+FFFD). */
+    private static CharsetDecoder strictDecoder() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 }

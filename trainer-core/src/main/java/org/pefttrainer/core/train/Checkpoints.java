@@ -62,10 +62,20 @@ public final class Checkpoints {
      * naming it and what is wrong, so a resume never silently goes back further than the user expects.
      */
     public static Optional<Path> latest(Path runDir, java.util.function.Consumer<String> warnings) {
-        if (!Files.isDirectory(runDir)) {
-            return Optional.empty();
-        }
+        return readable(runDir, warnings).stream()
+                .max(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep())
+                        .thenComparingInt(e -> e.getValue().epoch())
+                        .thenComparingInt(e -> e.getValue().batchIndex()))
+                .map(Map.Entry::getKey);
+    }
+
+    /** Every complete epoch-N / step-N folder with its state, each read once; unreadable ones go to warnings. */
+    private static List<Map.Entry<Path, CheckpointState>> readable(Path runDir,
+            java.util.function.Consumer<String> warnings) {
         List<Map.Entry<Path, CheckpointState>> valid = new java.util.ArrayList<>();
+        if (!Files.isDirectory(runDir)) {
+            return valid;
+        }
         try (Stream<Path> s = Files.list(runDir)) {
             for (Path p : (Iterable<Path>) s.sorted()::iterator) {
                 if (!NAME.matcher(p.getFileName().toString()).matches()
@@ -81,11 +91,7 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return valid.stream()
-                .max(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep())
-                        .thenComparingInt(e -> e.getValue().epoch())
-                        .thenComparingInt(e -> e.getValue().batchIndex()))
-                .map(Map.Entry::getKey);
+        return valid;
     }
 
     /** Restores parameters and optimizer state in place; returns the saved position. */
@@ -127,27 +133,14 @@ public final class Checkpoints {
         if (keep <= 0) {
             return;
         }
-        try (Stream<Path> s = Files.list(runDir)) {
-            List<Path> all = s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
-                    .filter(p -> Files.isRegularFile(p.resolve(CheckpointState.FILE)))
-                    .filter(p -> stepOf(p) >= 0) // an unreadable one is left for the user to look at
-                    .sorted(Comparator.comparingInt(Checkpoints::stepOf))
-                    .toList();
-            for (int i = 0; i < all.size() - keep; i++) {
-                if (!all.get(i).equals(protect)) {
-                    AtomicFiles.deleteRecursively(all.get(i));
-                }
+        // An unreadable checkpoint is left for the user to look at.
+        List<Path> all = readable(runDir, w -> { }).stream()
+                .sorted(Comparator.comparingInt((Map.Entry<Path, CheckpointState> e) -> e.getValue().globalStep()))
+                .map(Map.Entry::getKey).toList();
+        for (int i = 0; i < all.size() - keep; i++) {
+            if (!all.get(i).equals(protect)) {
+                AtomicFiles.deleteRecursively(all.get(i));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int stepOf(Path checkpoint) {
-        try {
-            return CheckpointState.read(checkpoint.resolve(CheckpointState.FILE)).globalStep();
-        } catch (UserException e) {
-            return -1;
         }
     }
 

@@ -81,11 +81,7 @@ public record LoraConfig(
             targets = s.getString("target_modules").strip().equalsIgnoreCase("all-linear") ? TargetModules.allLinear()
                     : null;
         }
-        LoraInit init = switch (s.getString("init").strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "gaussian" -> LoraInit.GAUSSIAN;
-            case "false" -> LoraInit.NONE;
-            default -> LoraInit.DEFAULT;
-        };
+        LoraInit init = LoraInit.parse(s.getString("init").strip(), "peft.lora.init");
         return builder().r(s.getInt("r")).loraAlpha(s.getInt("alpha")).loraDropout(s.getDouble("dropout"))
                 .targetModules(targets).useRslora(s.getBoolean("use_rslora")).initLoraWeights(init)
                 .fanInFanOut(s.getBoolean("fan_in_fan_out")).baseModelNameOrPath(baseName).build();

@@ -77,12 +77,8 @@ public record PromptTuningConfig(
      */
     public static PromptTuningConfig fromSettings(com.typesafe.config.Config s, String baseName) {
         Builder b = builder(s.getInt("num_virtual_tokens")).baseModelNameOrPath(baseName);
-        switch (s.getString("init").strip().toUpperCase(java.util.Locale.ROOT)) {
-            case "TEXT" -> b.text(s.getString("init_text"), baseName);
-            case "SAMPLE_VOCAB" -> b.init(PromptTuningInit.SAMPLE_VOCAB);
-            default -> b.init(PromptTuningInit.RANDOM);
-        }
-        return b.build();
+        PromptTuningInit init = PromptTuningInit.parse(s.getString("init").strip(), "peft.prompt_tuning.init");
+        return (init == PromptTuningInit.TEXT ? b.text(s.getString("init_text"), baseName) : b.init(init)).build();
     }
 
     public static Builder builder(int numVirtualTokens) {

@@ -48,7 +48,7 @@ public final class VocabularyCheck {
     }
 
     /** The largest id of the tokenizer's vocabulary and added tokens (-1 for none). */
-    static long highestId(JsonNode tokenizer) {
+    public static long highestId(JsonNode tokenizer) {
         long top = -1;
         JsonNode vocab = tokenizer.path("model").path("vocab");
         if (vocab.isObject()) { // BPE, WordLevel, WordPiece: token -> id

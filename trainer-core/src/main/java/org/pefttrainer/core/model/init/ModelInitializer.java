@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +17,7 @@ import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.hf.VocabularyCheck;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.ModelFamily;
 import org.pefttrainer.core.model.registry.Architectures;
@@ -58,8 +58,7 @@ public final class ModelInitializer {
 
     /** The preset {@code size} of {@code modelType}'s family; a one-line error lists the family's presets. */
     public static ObjectNode preset(String modelType, String size) {
-        ModelFamily family = Architectures.of(Json.MAPPER.createObjectNode().put("model_type", modelType),
-                Path.of("--arch " + modelType));
+        ModelFamily family = Architectures.of(modelType, "--arch " + modelType);
         Map<String, ObjectNode> presets = family.presets(modelType);
         ObjectNode c = presets.get(size.toLowerCase(Locale.ROOT));
         if (c == null) {
@@ -152,22 +151,10 @@ public final class ModelInitializer {
     /** Number of ids a tokenizer.json can produce: its model vocabulary plus added tokens beyond it. */
     static int vocabSize(JsonNode tok, Path file) {
         JsonNode vocab = tok.path("model").path("vocab");
-        int n;
-        if (vocab.isObject()) {
-            n = 0;
-            Iterator<JsonNode> it = vocab.elements();
-            while (it.hasNext()) {
-                n = Math.max(n, it.next().asInt() + 1);
-            }
-        } else if (vocab.isArray()) {
-            n = vocab.size();
-        } else {
+        if (!vocab.isObject() && !vocab.isArray()) {
             throw new UserException(file + ": no model.vocab (not a Hugging Face tokenizer.json?)");
         }
-        for (JsonNode t : tok.path("added_tokens")) {
-            n = Math.max(n, t.path("id").asInt() + 1);
-        }
-        return n;
+        return Math.toIntExact(VocabularyCheck.highestId(tok) + 1);
     }
 
     /** Record keys that hold identifiers or labels rather than running text. */

@@ -35,10 +35,14 @@ public final class Architectures {
 
     /** The family of {@code config}'s model_type; a one-line error naming the supported ones otherwise. */
     public static ModelFamily of(JsonNode config, Path source) {
-        String type = config.path("model_type").asText("");
-        ModelFamily f = BY_TYPE.get(type);
+        return of(config.path("model_type").asText(""), source.toString());
+    }
+
+    /** The family of a model_type; {@code where} (a file, a flag) starts the error for an unknown one. */
+    public static ModelFamily of(String modelType, String where) {
+        ModelFamily f = BY_TYPE.get(modelType);
         if (f == null) {
-            throw new UserException(source + ": model_type '" + type + "' is not supported (supported: "
+            throw new UserException(where + ": model_type '" + modelType + "' is not supported (supported: "
                     + String.join(", ", BY_TYPE.keySet()) + ")");
         }
         return f;
