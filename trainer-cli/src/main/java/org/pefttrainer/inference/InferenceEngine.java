@@ -47,8 +47,32 @@ public final class InferenceEngine implements AutoCloseable {
         registry.load(name, dir);
     }
 
-    /** Generates for every row at once; results in row order. */
+    /**
+     * Generates for every row, in one mixed-adapter call, except that the rows of an adapter that replaces base
+     * parameters (modules_to_save, trained biases) run in a call of their own; results in row order.
+     */
     public List<Completion> generate(List<Row> rows, GenerationConfig config) {
+        java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            String a = rows.get(i).adapter();
+            groups.computeIfAbsent(registry.needsOwnBatch(a) ? a : "", k -> new ArrayList<>()).add(i);
+        }
+        if (groups.size() == 1) {
+            return generateTogether(rows, config);
+        }
+        Completion[] out = new Completion[rows.size()];
+        for (List<Integer> idx : groups.values()) {
+            List<Row> part = new ArrayList<>();
+            idx.forEach(i -> part.add(rows.get(i)));
+            List<Completion> done = generateTogether(part, config);
+            for (int k = 0; k < idx.size(); k++) {
+                out[idx.get(k)] = done.get(k);
+            }
+        }
+        return java.util.Arrays.asList(out);
+    }
+
+    private List<Completion> generateTogether(List<Row> rows, GenerationConfig config) {
         HfTokenizer tokenizer = session.tokenizer();
         List<long[]> ids = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());

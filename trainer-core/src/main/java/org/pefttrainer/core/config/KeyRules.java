@@ -56,7 +56,13 @@ final class KeyRules {
                 ValueCheck.stringOneOf(List.of("default", "all-linear")), ValueCheck.NO_BLANK_ELEMENTS));
         add(KeyRule.of("peft.lora.target_regex", STRING, ValueCheck.NOT_BLANK, ValueCheck.REGEX).orNull());
         add(KeyRule.of("peft.lora.init", STRING, oneOf(List.of("true", "gaussian", "false"))));
-        add(KeyRule.of("peft.lora.bias", STRING, oneOf(List.of("none"))));
+        add(KeyRule.of("peft.lora.bias", STRING, oneOf(List.of("none", "all", "lora_only"))));
+        add(KeyRule.of("peft.lora.use_dora", BOOLEAN));
+        add(KeyRule.of("peft.lora.rank_pattern", OBJECT));
+        add(KeyRule.of("peft.lora.alpha_pattern", OBJECT));
+        add(KeyRule.of("peft.lora.layers_to_transform", DOUBLE_LIST).orNull());
+        add(KeyRule.of("peft.lora.layers_pattern", STRING_OR_STRING_LIST).orNull());
+        add(KeyRule.of("peft.lora.modules_to_save", STRING_LIST, ValueCheck.NO_BLANK_ELEMENTS));
         add(KeyRule.of("peft.prompt_tuning.num_virtual_tokens", INT, atLeast(1)));
         add(KeyRule.of("peft.prompt_tuning.init", STRING, oneOf(List.of("RANDOM", "SAMPLE_VOCAB", "TEXT"))));
         add(KeyRule.of("peft.prompt_tuning.init_text", STRING).orNull());

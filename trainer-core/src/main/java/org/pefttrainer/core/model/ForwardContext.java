@@ -15,19 +15,22 @@ public final class ForwardContext {
     private final boolean training;
     private final LinearHook linearHook;
     private final InputEmbeddingHook inputEmbeddingHook;
+    private final ParameterHook parameterHook;
     private final int rowRepeat;
     private final DropoutMasks dropoutMasks;
 
     public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, InputEmbeddingHook inputEmbeddingHook) {
-        this(manager, training, linearHook, inputEmbeddingHook, 1, null);
+        this(manager, training, linearHook, inputEmbeddingHook, null, 1, null);
     }
 
     private ForwardContext(NDManager manager, boolean training, LinearHook linearHook,
-            InputEmbeddingHook inputEmbeddingHook, int rowRepeat, DropoutMasks dropoutMasks) {
+            InputEmbeddingHook inputEmbeddingHook, ParameterHook parameterHook, int rowRepeat,
+            DropoutMasks dropoutMasks) {
         this.manager = manager;
         this.training = training;
         this.linearHook = linearHook;
         this.inputEmbeddingHook = inputEmbeddingHook;
+        this.parameterHook = parameterHook;
         this.rowRepeat = rowRepeat;
         this.dropoutMasks = dropoutMasks;
     }
@@ -57,6 +60,27 @@ public final class ForwardContext {
         return delta == null ? y : y.add(delta);
     }
 
+    /**
+     * Base parameter {@code name} as this call sees it: the adapter's replacement when it has one (see
+     * {@link ParameterHook}), else the frozen weight (tied aliases resolved by {@link Weights#get}).
+     */
+    public NDArray param(Weights weights, String name) {
+        NDArray p = parameterHook == null ? null : parameterHook.parameter(name);
+        return p != null ? p : weights.get(name);
+    }
+
+    /**
+     * The embedding lookup of {@code module} ({@code module.weight} [vocab, d]) for token ids, plus the linear
+     * hook's delta for that module, which receives the ids as its input: where PEFT's embedding LoRA enters.
+     */
+    public NDArray embedding(Weights weights, String module, NDArray ids) {
+        return withHook(module, ids, Ops.embedding(ids, param(weights, module + ".weight")));
+    }
+
+    public ParameterHook parameterHook() {
+        return parameterHook;
+    }
+
     public InputEmbeddingHook inputEmbeddingHook() {
         return inputEmbeddingHook;
     }
@@ -71,21 +95,27 @@ public final class ForwardContext {
     }
 
     public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput) {
-        return new ForwardContext(manager, training, linear, encoderInput, rowRepeat, dropoutMasks);
+        return withHooks(linear, encoderInput, null);
+    }
+
+    /** The context with these hooks (each may be null) in place of the current ones. */
+    public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput, ParameterHook parameters) {
+        return new ForwardContext(manager, training, linear, encoderInput, parameters, rowRepeat, dropoutMasks);
     }
 
     /** The same context with dropout on ({@code true}) or off; generation always runs with it off. */
     public ForwardContext withTraining(boolean t) {
-        return new ForwardContext(manager, t, linearHook, inputEmbeddingHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(manager, t, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks);
     }
 
     public ForwardContext withManager(NDManager m) {
-        return new ForwardContext(m, training, linearHook, inputEmbeddingHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(m, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks);
     }
 
     /** The same context for a batch whose rows were each repeated {@code factor} times consecutively. */
     public ForwardContext withRowRepeat(int factor) {
-        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, rowRepeat * factor, dropoutMasks);
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat * factor,
+                dropoutMasks);
     }
 
     /**
@@ -111,6 +141,7 @@ public final class ForwardContext {
 
     /** The same context drawing dropout masks from a generator seeded with {@code seed}. */
     public ForwardContext withDropoutSeed(long seed) {
-        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, rowRepeat, new DropoutMasks(seed));
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat,
+                new DropoutMasks(seed));
     }
 }

@@ -31,6 +31,11 @@ public interface LanguageModel {
 
     String inputEmbeddingName();
 
+    /** The embedding modules whose lookup goes through the linear hook ({@link ForwardContext#embedding}). */
+    default List<String> embeddingModules() {
+        return List.of();
+    }
+
     /**
      * PEFT's LoRA target_modules for this architecture when a config gives none
      * (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING); empty: PEFT has no default.

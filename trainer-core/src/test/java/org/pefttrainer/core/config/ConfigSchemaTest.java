@@ -33,7 +33,8 @@ class ConfigSchemaTest {
                 open.add(k);
             }
         });
-        assertEquals(Set.of("model.config_overrides", "run.tags", "serve.adapters"), open);
+        assertEquals(Set.of("model.config_overrides", "peft.lora.alpha_pattern", "peft.lora.rank_pattern", "run.tags",
+                "serve.adapters"), open);
         assertTrue(ConfigSchema.get().isInsideOpenSection("run.tags.team"));
         assertTrue(!ConfigSchema.get().isInsideOpenSection("run.tags"));
     }

@@ -8,6 +8,7 @@ import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ParameterHook;
 
 /**
  * One adapter attached to a frozen base model: its trainable arrays (named with the keys PEFT saves them under) and
@@ -45,9 +46,14 @@ public interface Adapter extends AutoCloseable {
     /** How the adapter rewrites the encoder's input embeddings and mask, or null. */
     InputEmbeddingHook inputEmbeddingHook();
 
+    /** The base parameters the adapter replaces (trained biases, modules_to_save copies), or null. */
+    default ParameterHook parameterHook() {
+        return null;
+    }
+
     /** {@code ctx} with this adapter's hooks in effect. */
     default ForwardContext attach(ForwardContext ctx) {
-        return ctx.withHooks(linearHook(), inputEmbeddingHook());
+        return ctx.withHooks(linearHook(), inputEmbeddingHook(), parameterHook());
     }
 
     /**

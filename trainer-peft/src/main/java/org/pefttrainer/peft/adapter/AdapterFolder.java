@@ -25,23 +25,8 @@ import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
 public final class AdapterFolder {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
-    /** What PEFT writes with safe_serialization=False: a pickle, which this trainer does not read. */
+    /** What PEFT writes with safe_serialization=False (and older PEFT always): torch.save's pickle. */
     public static final String PICKLED_WEIGHTS = "adapter_model.bin";
-
-    /**
-     * A tensor's values as fp32, refused when any is NaN or infinite: such an adapter loads and then generates empty
-     * text or garbage without a word, so the damaged tensor is named at load instead.
-     */
-    public static float[] readFinite(SafetensorsReader file, String key) {
-        float[] v = file.readAsFloat32(key);
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new UserException(file.path() + ": tensor '" + key + "' holds " + v[i] + " at element " + i
-                        + " (NaN or infinity): the adapter is damaged (a diverged training run?)");
-            }
-        }
-        return v;
-    }
 
     private AdapterFolder() {}
 
@@ -129,15 +114,15 @@ public final class AdapterFolder {
         return Json.readObject(cfg);
     }
 
-    public static SafetensorsReader openWeights(Path dir) {
+    /** The weights file of {@code dir}: adapter_model.safetensors, else adapter_model.bin (as PEFT prefers them). */
+    public static AdapterTensors openWeights(Path dir) {
         Path weights = dir.resolve(WEIGHTS);
         if (Files.isRegularFile(weights)) {
-            return SafetensorsReader.open(weights);
+            return AdapterTensors.safetensors(weights);
         }
         if (Files.isRegularFile(dir.resolve(PICKLED_WEIGHTS))) {
-            throw new UserException(dir.resolve(PICKLED_WEIGHTS) + ": pickled PyTorch weights are not supported; "
-                    + "expected " + WEIGHTS + " (save with save_pretrained(..., safe_serialization=True))");
+            return AdapterTensors.pickled(dir.resolve(PICKLED_WEIGHTS));
         }
-        throw new UserException(dir + ": no " + WEIGHTS + " next to " + CONFIG);
+        throw new UserException(dir + ": no " + WEIGHTS + " (or " + PICKLED_WEIGHTS + ") next to " + CONFIG);
     }
 }

@@ -91,6 +91,36 @@ public final class ConfigReader {
         return v.textValue();
     }
 
+    /** The entries of an object-valued key (missing or null: none); anything else is an error naming the key. */
+    public java.util.Map<String, JsonNode> objectEntries(String key) {
+        JsonNode v = json.get(key);
+        java.util.Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isObject()) {
+            throw error(key, "must be an object (module pattern -> value), got " + v);
+        }
+        v.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** A key PEFT types as str or list of str, as a list (missing or null: null). */
+    public List<String> stringOrList(String key) {
+        JsonNode v = json.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : v.isArray() ? v : List.of(v)) {
+            if (!n.isTextual()) {
+                throw error(key, "must be a string or a list of strings, got " + v);
+            }
+            out.add(n.textValue());
+        }
+        return out;
+    }
+
     /** Keys this trainer cannot honour unless they hold their PEFT default (null, false, {} or []). */
     public void requireDefault(String key, String why) {
         JsonNode v = json.get(key);

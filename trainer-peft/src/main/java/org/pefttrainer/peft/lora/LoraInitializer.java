@@ -29,6 +29,20 @@ public final class LoraInitializer {
     }
 
     /**
+     * {A, B} of an embedding's LoRA (lora_embedding_A [r, num_embeddings], lora_embedding_B [dim, r]): PEFT starts A
+     * at zero and draws B from N(0, 1) (lora.Embedding.reset_lora_parameters); with init false both are N(0, 1).
+     */
+    public static float[][] initialiseEmbedding(LoraInit init, String module, int r, int in, int out, long seed) {
+        float[] a = new float[r * in];
+        float[] b = new float[out * r];
+        normal(b, 1.0, ParameterRandom.of(seed, LoraKeys.embeddingB(module)));
+        if (init == LoraInit.NONE) {
+            normal(a, 1.0, ParameterRandom.of(seed, LoraKeys.embeddingA(module)));
+        }
+        return new float[][] {a, b};
+    }
+
+    /**
      * torch's kaiming_uniform_(a=sqrt(5)) (nn.Linear's default): gain sqrt(2 / (1 + 5)), bound
      * gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in), values U(-bound, bound).
      */

@@ -10,6 +10,8 @@ import java.util.Map;
 import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ParameterHook;
+import org.pefttrainer.peft.adapter.AdapterFolder;
 import org.pefttrainer.core.model.ModelLayout;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.tensor.NdArrays;
@@ -31,6 +33,7 @@ public final class LoraModel implements Adapter, LinearHook {
     private final NDManager manager;
     private final Map<String, LoraLayer> layers = new LinkedHashMap<>();
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    private final Map<String, NDArray> overrides = new LinkedHashMap<>();
 
     private LoraModel(String name, LoraConfig config, NDManager manager) {
         this.name = name;
@@ -45,23 +48,37 @@ public final class LoraModel implements Adapter, LinearHook {
 
     /**
      * Resolves the targets on {@code base} (null: PEFT's default for the architecture; "all-linear": every linear
-     * layer but lm_head) and creates A and B for each targeted module in a child manager of {@code manager}.
+     * layer but lm_head), with layers_to_transform and per-module ranks, and creates each module's A and B (and DoRA's
+     * magnitude ‖W + s·B·A‖, PEFT's start) in a child manager of {@code manager}; bias and modules_to_save add trained
+     * copies of those base parameters, starting from their values.
      */
     public static LoraModel create(String name, LanguageModel base, LoraConfig config, long seed, NDManager manager) {
         String where = "LoRA config";
         ModelLayout layout = ModelLayout.of(base);
-        List<String> modules = LoraTargets.select(config.targetModules(), layout, where);
+        List<String> modules = LoraTargets.select(config, layout, where);
         LoraConfig resolved = resolve(config, layout, where);
-        int r = resolved.r();
         Map<String, LoraWeights.Matrices> matrices = new LinkedHashMap<>();
         for (String module : modules) {
             long[] w = layout.outIn(module);
             int out = (int) w[0];
             int in = (int) w[1];
-            float[][] ab = LoraInitializer.initialise(resolved.initLoraWeights(), module, r, in, out, seed);
-            matrices.put(module, new LoraWeights.Matrices(r, in, out, ab[0], ab[1]));
+            int r = resolved.rankOf(module);
+            boolean embedding = layout.isEmbedding(module);
+            float[][] ab = embedding ? LoraInitializer.initialiseEmbedding(resolved.initLoraWeights(), module, r, in,
+                    out, seed) : LoraInitializer.initialise(resolved.initLoraWeights(), module, r, in, out, seed);
+            float[] magnitude = null;
+            if (resolved.useDora()) {
+                magnitude = DoraMagnitude.initial(base.weights().get(module + ".weight").toFloatArray(),
+                        layout.isConv1d(module), new LoraWeights.Matrices(r, in, out, ab[0], ab[1]),
+                        resolved.scalingOf(module));
+            }
+            matrices.put(module, new LoraWeights.Matrices(r, in, out, ab[0], ab[1], magnitude, embedding));
         }
-        return of(new LoraWeights(name, resolved, matrices), manager);
+        Map<String, AdapterFolder.FloatTensor> overrides = new LinkedHashMap<>();
+        for (String p : TrainedParameters.select(resolved, layout, modules)) {
+            overrides.put(p, new AdapterFolder.FloatTensor(layout.shape(p), base.weights().get(p).toFloatArray()));
+        }
+        return of(new LoraWeights(name, resolved, matrices, overrides), base, manager);
     }
 
     /**
@@ -72,7 +89,7 @@ public final class LoraModel implements Adapter, LinearHook {
         LoraConfig c = config.withTargetModules(
                 LoraTargets.resolve(config.targetModules(), base, where))
                 .withTaskType(base.taskType().peftName());
-        boolean conv1d = LoraTargets.select(config.targetModules(), base, where).stream().anyMatch(base::isConv1d);
+        boolean conv1d = LoraTargets.select(config, base, where).stream().anyMatch(base::isConv1d);
         if (conv1d) {
             if (!c.fanInFanOut()) {
                 LOG.warn("fan_in_fan_out is set to False but the target modules are Conv1D; setting it to True");
@@ -86,22 +103,62 @@ public final class LoraModel implements Adapter, LinearHook {
         return c;
     }
 
-    /** The adapter {@code weights} as trainable arrays in a child manager of {@code parent}. */
+    /** A plain-LoRA adapter's {@code weights} as trainable arrays (DoRA needs the base: use the other overload). */
     public static LoraModel of(LoraWeights weights, NDManager parent) {
+        return of(weights, null, parent);
+    }
+
+    /**
+     * The adapter {@code weights} on {@code base} as trainable arrays in a child manager of {@code parent}. DoRA
+     * layers keep a reference to the frozen base weight; replaced parameters whose values equal the base's are
+     * dropped (PEFT saves a whole embedding layer next to its LoRA, usually unchanged).
+     */
+    public static LoraModel of(LoraWeights weights, LanguageModel base, NDManager parent) {
         NDManager m = parent.newSubManager();
         LoraModel model = new LoraModel(weights.name(), weights.config(), m);
         try {
+            LoraConfig c = weights.config();
             for (Map.Entry<String, LoraWeights.Matrices> e : weights.modules().entrySet()) {
                 String module = e.getKey();
                 LoraWeights.Matrices mx = e.getValue();
-                NDArray a = NdArrays.createFloat32(m, new Shape(mx.r(), mx.in()), mx.a());
-                NDArray b = NdArrays.createFloat32(m, new Shape(mx.out(), mx.r()), mx.b());
-                a.setRequiresGradient(true);
-                b.setRequiresGradient(true);
-                model.layers.put(module, new LoraLayer(module, a, b, weights.scaling(), weights.config().loraDropout()));
-                model.parameters.put(LoraKeys.a(module), a);
-                model.parameters.put(LoraKeys.b(module), b);
+                NDArray a = trainable(m, new Shape(mx.r(), mx.in()), mx.a());
+                NDArray b = trainable(m, new Shape(mx.out(), mx.r()), mx.b());
+                NDArray magnitude = null;
+                NDArray w = null;
+                boolean conv1d = false;
+                if (mx.magnitude() != null) {
+                    if (base == null) {
+                        throw new IllegalArgumentException("DoRA adapter '" + weights.name() + "' needs its base model");
+                    }
+                    magnitude = trainable(m, new Shape(mx.out()), mx.magnitude());
+                    w = base.weights().get(module + ".weight");
+                    conv1d = base.conv1dModules().contains(module);
+                }
+                model.layers.put(module, new LoraLayer(module, a, b, c.scalingOf(module), c.loraDropout(), magnitude, w,
+                        conv1d, mx.embedding()));
+                model.parameters.put(mx.embedding() ? LoraKeys.embeddingA(module) : LoraKeys.a(module), a);
+                model.parameters.put(mx.embedding() ? LoraKeys.embeddingB(module) : LoraKeys.b(module), b);
+                if (magnitude != null) {
+                    model.parameters.put(LoraKeys.magnitude(module), magnitude);
+                }
             }
+            java.util.Set<String> trained = base == null ? java.util.Set.of() : new java.util.HashSet<>(
+                    TrainedParameters.select(c, ModelLayout.of(base), List.copyOf(weights.modules().keySet())));
+            Map<String, AdapterFolder.FloatTensor> all = new LinkedHashMap<>(weights.overrides());
+            for (String p : trained) {
+                // What the config trains but the file lacks starts from the base (PEFT 0.13 saves no lora_only biases)
+                all.computeIfAbsent(p, k -> new AdapterFolder.FloatTensor(base.weights().get(k).getShape().getShape(),
+                        base.weights().get(k).toFloatArray()));
+            }
+            all.forEach((param, t) -> {
+                if (base != null && !trained.contains(param) && sameAsBase(base, param, t.values())) {
+                    return;
+                }
+                NDArray v = trainable(m, new Shape(t.shape()), t.values());
+                model.overrides.put(param, v);
+                String owner = param.substring(0, param.lastIndexOf('.'));
+                model.parameters.put(LoraKeys.parameterKey(param, weights.modules().containsKey(owner)), v);
+            });
         } catch (RuntimeException ex) {
             m.close();
             throw ex;
@@ -109,12 +166,36 @@ public final class LoraModel implements Adapter, LinearHook {
         return model;
     }
 
+    private static NDArray trainable(NDManager m, Shape shape, float[] values) {
+        NDArray a = NdArrays.createFloat32(m, shape, values);
+        a.setRequiresGradient(true);
+        return a;
+    }
+
+    private static boolean sameAsBase(LanguageModel base, String param, float[] values) {
+        return java.util.Arrays.equals(base.weights().get(param).toFloatArray(), values);
+    }
+
     /** The current values as plain arrays (a copy): for merging, combining or saving. */
     public LoraWeights weights() {
         Map<String, LoraWeights.Matrices> out = new LinkedHashMap<>();
         layers.forEach((module, l) -> out.put(module, new LoraWeights.Matrices(l.r(), l.inFeatures(),
-                l.outFeatures(), l.loraA().toFloatArray(), l.loraB().toFloatArray())));
-        return new LoraWeights(name, config, out);
+                l.outFeatures(), l.loraA().toFloatArray(), l.loraB().toFloatArray(),
+                l.magnitude() == null ? null : l.magnitude().toFloatArray(), l.isEmbedding())));
+        Map<String, AdapterFolder.FloatTensor> replaced = new LinkedHashMap<>();
+        overrides.forEach((p, v) -> replaced.put(p, new AdapterFolder.FloatTensor(v.getShape().getShape(),
+                v.toFloatArray())));
+        return new LoraWeights(name, config, out, replaced);
+    }
+
+    /** The base parameters this adapter replaces (name → its trained value), unmodifiable. */
+    public Map<String, NDArray> overrides() {
+        return Collections.unmodifiableMap(overrides);
+    }
+
+    @Override
+    public ParameterHook parameterHook() {
+        return overrides.isEmpty() ? null : overrides::get;
     }
 
     @Override

@@ -23,8 +23,13 @@ import org.pefttrainer.core.model.LanguageModel;
  *   <li>null: PEFT's default list for the architecture (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING), which
  *       the model family states ({@link ModelLayout#defaultLoraTargets()}).</li>
  * </ul>
- * Like PEFT, every module of the model is tested, containers and layer norms included; a match that is not a linear
- * layer is an error (PEFT: "Target module ... is not supported"), and so is a spec that matches nothing.
+ * With a list, {@code layers_to_transform} keeps only suffix matches whose layer index is listed: the index is the
+ * number after "." + a {@code layers_pattern} entry + ".", or, without layers_pattern, the last ".name.N." of the
+ * name (so on T5, without layers_pattern, it is the sub-layer index inside a block, as in PEFT). An exact full-name
+ * match and a regex ignore layers_to_transform, as in PEFT.
+ * Like PEFT, every module of the model is tested, containers and layer norms included; a match that is neither a
+ * linear layer nor an input embedding is an error (PEFT: "Target module ... is not supported"), and so is a spec
+ * that matches nothing.
  */
 public final class LoraTargets {
     /** The output embedding that "all-linear" leaves out, as PEFT does for generation models. */
@@ -32,20 +37,47 @@ public final class LoraTargets {
 
     private LoraTargets() {}
 
-    /** check_target_module_exists for one module name. */
+    /** check_target_module_exists for one module name, without layer selection. */
     public static boolean matches(TargetModules targets, String moduleName) {
+        return matches(targets, null, null, moduleName);
+    }
+
+    /** check_target_module_exists for one module name ({@code layers} null: every layer). */
+    public static boolean matches(TargetModules targets, List<Integer> layers, List<String> layersPattern,
+            String moduleName) {
         if (targets instanceof TargetModules.Regex re) {
             return Pattern.compile(re.pattern()).matcher(moduleName).matches();
         }
         if (targets instanceof TargetModules.Names n) {
+            if (n.names().contains(moduleName)) {
+                return true;
+            }
+            boolean found = false;
             for (String t : n.names()) {
-                if (moduleName.equals(t) || moduleName.endsWith("." + t)) {
-                    return true;
+                if (moduleName.endsWith("." + t)) {
+                    found = true;
+                    break;
                 }
             }
-            return false;
+            if (!found || layers == null) {
+                return found;
+            }
+            Integer index = layerIndex(moduleName, layersPattern);
+            return index != null && layers.contains(index);
         }
         throw new IllegalArgumentException("resolve " + targets + " before matching");
+    }
+
+    /** PEFT's layer index: the N of ".PATTERN.N." (each layers_pattern in turn; none given: any ".name.N."). */
+    static Integer layerIndex(String moduleName, List<String> layersPattern) {
+        List<String> patterns = layersPattern == null || layersPattern.isEmpty() ? List.of("[^.]*") : layersPattern;
+        for (String p : patterns) {
+            java.util.regex.Matcher m = Pattern.compile(".*\\." + p + "\\.(\\d+)\\.").matcher(moduleName);
+            if (m.lookingAt()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return null;
     }
 
     /** The family's default target list; a UserException when PEFT has none. */
@@ -89,8 +121,23 @@ public final class LoraTargets {
 
     /** The linear modules of a model described by {@code layout} that the spec selects, in model order. */
     public static List<String> select(TargetModules targets, ModelLayout layout, String where) {
-        return select(targets, layout.architecture(), layout.defaultLoraTargets(), layout.linearModules(),
-                layout.parameterNames(), where);
+        return select(targets, null, null, layout, where);
+    }
+
+    /**
+     * The modules {@code config} adapts on a model described by {@code layout}: its targets with its layer
+     * selection, the embedding modules first, then the linear ones in model order.
+     */
+    public static List<String> select(LoraConfig config, ModelLayout layout, String where) {
+        return select(config.targetModules(), config.layersToTransform(), config.layersPattern(), layout, where);
+    }
+
+    private static List<String> select(TargetModules targets, List<Integer> layers, List<String> layersPattern,
+            ModelLayout layout, String where) {
+        List<String> adaptable = new ArrayList<>(layout.embeddingModules());
+        adaptable.addAll(layout.linearModules());
+        return select(targets, layers, layersPattern, layout.architecture(), layout.defaultLoraTargets(),
+                layout.linearModules(), adaptable, layout.parameterNames(), where);
     }
 
     /**
@@ -99,23 +146,34 @@ public final class LoraTargets {
      */
     public static List<String> select(TargetModules targets, String architecture, List<String> defaults,
             List<String> linearModules, Collection<String> parameterNames, String where) {
+        return select(targets, null, null, architecture, defaults, linearModules, linearModules, parameterNames,
+                where);
+    }
+
+    private static List<String> select(TargetModules targets, List<Integer> layers, List<String> layersPattern,
+            String architecture, List<String> defaults, List<String> linearModules, List<String> adaptable,
+            Collection<String> parameterNames, String where) {
         TargetModules resolved = resolve(targets, architecture, defaults, linearModules, where);
-        Set<String> linear = new HashSet<>(linearModules);
+        Set<String> ok = new HashSet<>(adaptable);
         for (String module : allModules(linearModules, parameterNames)) {
-            if (!linear.contains(module) && matches(resolved, module)) {
+            if (!ok.contains(module) && matches(resolved, layers, layersPattern, module)) {
                 throw new UserException(where + ": target_modules " + targets + " matches '" + module
-                        + "', which is not a linear layer (LoRA here wraps linear layers only: "
-                        + String.join(", ", shortNames(linearModules)) + ")");
+                        + "', which LoRA cannot wrap here (LoRA wraps linear layers"
+                        + (adaptable.size() > linearModules.size() ? " and the input embedding "
+                        + adaptable.get(0).substring(adaptable.get(0).lastIndexOf('.') + 1) : "") + ": "
+                        + String.join(", ", shortNames(adaptable)) + ")");
             }
         }
         List<String> selected = new ArrayList<>();
-        for (String module : linearModules) {
-            if (matches(resolved, module)) {
+        for (String module : adaptable) {
+            if (matches(resolved, layers, layersPattern, module)) {
                 selected.add(module);
             }
         }
         if (selected.isEmpty()) {
-            throw new UserException(where + ": target_modules " + targets + " match no module of " + architecture
+            throw new UserException(where + ": target_modules " + targets + (layers == null ? ""
+                    : " with layers_to_transform " + layers + (layersPattern == null ? ""
+                    : " and layers_pattern " + layersPattern)) + " match no module of " + architecture
                     + " (a name matches a module's full name or its ending after a dot, a string is a regex over the "
                     + "full name; linear layers: " + String.join(", ", shortNames(linearModules)) + ", e.g. "
                     + linearModules.get(0) + ")");

@@ -61,7 +61,7 @@ public final class MergeVerifier {
             float[] reference;
             try (NDManager m = root.newSubManager()) {
                 LanguageModel model = Architectures.load(base, m);
-                try (LoraModel lora = LoraModel.of(adapter, m)) {
+                try (LoraModel lora = LoraModel.of(adapter, model, m)) {
                     reference = logits(model, lora.attach(ForwardContext.inference(m)));
                 }
             }

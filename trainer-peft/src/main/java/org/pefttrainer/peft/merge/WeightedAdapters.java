@@ -57,6 +57,16 @@ public final class WeightedAdapters {
             throw new UserException(adapters.size() + " adapters but " + weights.length + " weights (give one weight "
                     + "per adapter)");
         }
+        for (LoraWeights a : adapters) {
+            LoraConfig c = a.config();
+            if (!a.plain() || !c.rankPattern().isEmpty() || !c.alphaPattern().isEmpty()) {
+                throw new UserException("adapter '" + a.name() + "' uses " + (c.useDora() ? "DoRA"
+                        : !c.rankPattern().isEmpty() || !c.alphaPattern().isEmpty() ? "rank_pattern/alpha_pattern"
+                        : a.overrides().isEmpty() ? "LoRA on an embedding" : "trained base parameters (bias or "
+                        + "modules_to_save)") + ": weighted combination (--weights) takes plain LoRA adapters only; "
+                        + "merge it on its own");
+            }
+        }
         // PEFT: with a single adapter only linear merging is possible.
         Combination how = adapters.size() == 1 ? Combination.LINEAR : combination;
         int rank = newRank(adapters, how);
@@ -118,7 +128,7 @@ public final class WeightedAdapters {
             if (m == null) {
                 continue;
             }
-            double ws = weights[i] * adapters.get(i).scaling();
+            double ws = weights[i] * adapters.get(i).scaling(module);
             if (!(ws >= 0)) {
                 throw new UserException("linear combination takes the square root of weight × scaling, which is " + ws
                         + " for adapter '" + adapters.get(i).name() + "' (weight " + weights[i] + "); use a weight >= 0 "
@@ -160,7 +170,7 @@ public final class WeightedAdapters {
                 b = new float[out * r];
             }
             float w = (float) weights[i];
-            float s = (float) adapters.get(i).scaling();
+            float s = (float) adapters.get(i).scaling(module);
             // PEFT: lora_A * weight * scaling, two fp32 products, rows appended after the previous adapters'.
             for (int k = 0; k < m.r(); k++) {
                 for (int c = 0; c < in; c++) {

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.io.safetensors.SafetensorsReader;
-import org.pefttrainer.core.io.safetensors.TensorInfo;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.peft.adapter.AdapterFolder;
+import org.pefttrainer.peft.adapter.AdapterTensors;
 import org.pefttrainer.peft.adapter.ConfigReader;
 
 /**
@@ -31,7 +30,7 @@ public final class SoftPromptReader {
             throw configJson.error("token_dim", "is " + config.tokenDim() + ", but the base model's hidden size is "
                     + base.hiddenSize());
         }
-        try (SafetensorsReader file = AdapterFolder.openWeights(dir)) {
+        try (AdapterTensors file = AdapterFolder.openWeights(dir)) {
             for (String key : file.tensors().keySet()) {
                 if (!key.equals(SoftPrompt.KEY)) {
                     throw new UserException(file.path() + ": unexpected tensor '" + key + "' (a prompt-tuning adapter "
@@ -42,7 +41,7 @@ public final class SoftPromptReader {
                 throw new UserException(file.path() + ": no tensor '" + SoftPrompt.KEY + "' (expected the prompt "
                         + "table of a prompt-tuning adapter)");
             }
-            TensorInfo t = file.info(SoftPrompt.KEY);
+            AdapterTensors.Info t = file.info(SoftPrompt.KEY);
             long[] expected = {config.totalVirtualTokens(), config.tokenDim()};
             if (!Arrays.equals(t.shape(), expected)) {
                 throw new UserException(file.path() + ": tensor '" + SoftPrompt.KEY + "' has shape " + t.shapeString()
@@ -54,7 +53,7 @@ public final class SoftPromptReader {
                 throw new UserException(file.path() + ": tensor '" + SoftPrompt.KEY + "' has dtype " + t.dtype()
                         + ", expected F32, F16 or BF16");
             }
-            return SoftPrompt.build(name, config, AdapterFolder.readFinite(file, SoftPrompt.KEY), manager);
+            return SoftPrompt.build(name, config, file.readFinite(SoftPrompt.KEY), manager);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ParameterHook;
 
 /**
  * The adapters of one forward or generate call, held for its duration (an adapter unloaded meanwhile is freed only
@@ -18,11 +19,13 @@ public final class AdapterBatch implements AutoCloseable {
     private final List<String> rowAdapters;
     private final LinearHook linear;
     private final InputEmbeddingHook encoderInput;
+    private final ParameterHook parameters;
     private final NDManager manager;
     private boolean closed;
 
     AdapterBatch(List<LoadedAdapter> held, List<String> rowAdapters, LinearHook linear, InputEmbeddingHook encoderInput,
-            NDManager manager) {
+            ParameterHook parameters, NDManager manager) {
+        this.parameters = parameters;
         this.held = held;
         this.rowAdapters = Collections.unmodifiableList(Arrays.asList(rowAdapters.toArray(new String[0])));
         this.linear = linear;
@@ -32,7 +35,7 @@ public final class AdapterBatch implements AutoCloseable {
 
     /** {@code ctx} with this batch's hooks in effect. */
     public ForwardContext attach(ForwardContext ctx) {
-        return ctx.withHooks(linear, encoderInput);
+        return ctx.withHooks(linear, encoderInput, parameters);
     }
 
     /** The adapter of each input row (null: the base model). */

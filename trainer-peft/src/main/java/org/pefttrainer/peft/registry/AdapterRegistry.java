@@ -137,7 +137,7 @@ public final class AdapterRegistry implements AutoCloseable {
             String n = distinct.iterator().next();
             Adapter a = n == null ? null : held.get(n).adapter();
             return new AdapterBatch(heldList, rowAdapters, a == null ? null : a.linearHook(),
-                    a == null ? null : a.inputEmbeddingHook(), null);
+                    a == null ? null : a.inputEmbeddingHook(), a == null ? null : a.parameterHook(), null);
         }
         int rows = rowAdapters.size();
         LoraModel[] lora = new LoraModel[rows];
@@ -150,6 +150,12 @@ public final class AdapterRegistry implements AutoCloseable {
                 continue;
             }
             Adapter a = held.get(n).adapter();
+            if (a.parameterHook() != null) {
+                held.values().forEach(LoadedAdapter::release);
+                throw new UserException("adapter '" + n + "' replaces base parameters (modules_to_save or trained "
+                        + "biases), so its rows cannot share a batch with other adapters' rows; run them in a batch "
+                        + "of their own");
+            }
             if (a instanceof LoraModel l) {
                 lora[r] = l;
                 anyLora = true;
@@ -162,13 +168,19 @@ public final class AdapterRegistry implements AutoCloseable {
         }
         NDManager batchManager = manager.newSubManager();
         return new AdapterBatch(heldList, rowAdapters, anyLora ? new MixedLoraHook(lora, batchManager) : null,
-                anyPrompt ? new MixedPromptHook(prompts) : null, batchManager);
+                anyPrompt ? new MixedPromptHook(prompts) : null, null, batchManager);
+    }
+
+    /** Whether adapter {@code name}'s rows need a batch of their own (it replaces base parameters). */
+    public boolean needsOwnBatch(String name) {
+        LoadedAdapter a = name == null || name.isEmpty() ? null : adapters.get(name);
+        return a != null && a.adapter().parameterHook() != null;
     }
 
     /** {@code ctx} with adapter {@code name}'s hooks (null: none) for a caller that manages lifetimes itself. */
     public ForwardContext activate(ForwardContext ctx, String name) {
         if (name == null) {
-            return ctx.withHooks(null, null);
+            return ctx.withHooks(null, null, null);
         }
         LoadedAdapter a = adapters.get(name);
         if (a == null) {

@@ -50,18 +50,47 @@ final class MixedLoraHook implements LinearHook {
             throw new IllegalStateException("module " + module + ": " + rows + " batch rows, expected "
                     + rowAdapters.length + " input rows × rowRepeat " + repeat);
         }
+        NDArray other = nonPlain(module, x, ctx, repeat);
         Gathered g;
         synchronized (cache) {
             g = cache.computeIfAbsent(module + "#" + repeat, k -> gather(module, repeat));
         }
         if (g == null) {
-            return null;
+            return other;
         }
         NDManager m = x.getManager();
         NDArray s = m.create(g.scaling(), new Shape(rows, 1, 1));
         // x comes first: the products belong to its (the step's) manager, not to the batch manager.
         NDArray h = x.matMul(g.aT());
-        return h.matMul(g.bT()).mul(s);
+        NDArray plain = h.matMul(g.bT()).mul(s);
+        return other == null ? plain : plain.add(other);
+    }
+
+    /**
+     * The summed updates of rows whose adapter wraps {@code module} with DoRA or embedding LoRA (which the batched
+     * matmul cannot express): each such adapter's layer runs on the whole batch and its rows are kept by a 0/1 mask.
+     * Null when no row has one.
+     */
+    private NDArray nonPlain(String module, NDArray x, ForwardContext ctx, int repeat) {
+        NDArray sum = null;
+        Map<LoraLayer, float[]> masks = new java.util.LinkedHashMap<>();
+        int rows = rowAdapters.length * repeat;
+        for (int r = 0; r < rows; r++) {
+            LoraModel a = rowAdapters[r / repeat];
+            LoraLayer l = a == null ? null : a.layer(module);
+            if (l != null && !l.isPlain()) {
+                masks.computeIfAbsent(l, k -> new float[rows])[r] = 1f;
+            }
+        }
+        for (Map.Entry<LoraLayer, float[]> e : masks.entrySet()) {
+            NDArray d = e.getKey().delta(x, ctx);
+            long[] shape = new long[d.getShape().dimension()];
+            java.util.Arrays.fill(shape, 1);
+            shape[0] = rows;
+            NDArray kept = d.mul(x.getManager().create(e.getValue(), new Shape(shape)));
+            sum = sum == null ? kept : sum.add(kept);
+        }
+        return sum;
     }
 
     /** Row-gathered, rank-padded, transposed matrices of {@code module}; null when no row's adapter wraps it. */
@@ -70,7 +99,7 @@ final class MixedLoraHook implements LinearHook {
         LoraLayer any = null;
         for (LoraModel a : rowAdapters) {
             LoraLayer l = a == null ? null : a.layer(module);
-            if (l != null) {
+            if (l != null && l.isPlain()) {
                 rank = Math.max(rank, l.r());
                 any = l;
             }
@@ -92,7 +121,7 @@ final class MixedLoraHook implements LinearHook {
             for (int r = 0; r < scaling.length; r++) {
                 LoraModel a = rowAdapters[r / repeat];
                 LoraLayer l = a == null ? null : a.layer(module);
-                if (l == null) {
+                if (l == null || !l.isPlain()) {
                     as.add(zeroA);
                     bs.add(zeroB);
                     continue;

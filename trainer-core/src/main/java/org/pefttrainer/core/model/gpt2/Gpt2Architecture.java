@@ -69,6 +69,6 @@ public final class Gpt2Architecture {
     public static ModelLayout layout(Gpt2Config c) {
         return new ModelLayout("GPT2LMHeadModel", linearModules(c), parameterShapes(c),
                 Map.of("lm_head.weight", "transformer.wte.weight"), conv1dModules(c), TaskType.CAUSAL_LM,
-                DEFAULT_LORA_TARGETS);
+                DEFAULT_LORA_TARGETS, List.of("transformer.wte"));
     }
 }

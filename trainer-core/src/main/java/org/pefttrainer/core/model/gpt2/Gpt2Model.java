@@ -103,6 +103,11 @@ public final class Gpt2Model implements CausalLM {
     }
 
     @Override
+    public java.util.List<String> embeddingModules() {
+        return java.util.List.of("transformer.wte");
+    }
+
+    @Override
     public String inputEmbeddingName() {
         return "transformer.wte.weight";
     }
@@ -117,7 +122,7 @@ public final class Gpt2Model implements CausalLM {
                                 DecoderCache cache) {
         long batch = inputIds.getShape().get(0);
         NDManager m = ctx.manager();
-        CausalInputs in0 = CausalInputs.prepare(ctx, Ops.embedding(inputIds, weights.get("transformer.wte.weight")),
+        CausalInputs in0 = CausalInputs.prepare(ctx, ctx.embedding(weights, "transformer.wte", inputIds),
                 attentionMask, positionIds, cache);
         int len = in0.length();
         int past = in0.past();
@@ -128,14 +133,14 @@ public final class Gpt2Model implements CausalLM {
         }
         NDArray bias = CausalMask.additive(m, in0.attentionMask(), batch, len, keys, past);
         // learned positions are added after the hook: soft-prompt rows get theirs too, as in PEFT
-        NDArray h = in0.embeddings().add(Ops.embedding(in0.positions(), weights.get("transformer.wpe.weight")));
+        NDArray h = in0.embeddings().add(Ops.embedding(in0.positions(), ctx.param(weights, "transformer.wpe.weight")));
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "transformer.h." + i + ".";
             int layer = i;
             NDArray in = h;
             h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
-                NDArray x = in.add(attention(c, p + "attn", norm(in, p + "ln_1"), bias, cache, layer));
-                NDArray hidden = Ops.activation(config.activation(), conv1d(c, p + "mlp.c_fc", norm(x, p + "ln_2")));
+                NDArray x = in.add(attention(c, p + "attn", norm(c, in, p + "ln_1"), bias, cache, layer));
+                NDArray hidden = Ops.activation(config.activation(), conv1d(c, p + "mlp.c_fc", norm(c, x, p + "ln_2")));
                 return x.add(conv1d(c, p + "mlp.c_proj", hidden));
             });
             in.close();
@@ -143,23 +148,24 @@ public final class Gpt2Model implements CausalLM {
         if (cache != null) {
             cache.advance(len);
         }
-        return norm(h, "transformer.ln_f");
+        return norm(ctx, h, "transformer.ln_f");
     }
 
     /** The tied head: the token embeddings, plus the hook's delta under the name "lm_head". */
     @Override
     public NDArray logits(ForwardContext ctx, NDArray hidden) {
-        return ctx.withHook("lm_head", hidden, Ops.linear(hidden, weights.get("transformer.wte.weight")));
+        return ctx.withHook("lm_head", hidden, Ops.linear(hidden, ctx.param(weights, "lm_head.weight")));
     }
 
     /** x·W + b for a Conv1D module plus the adapter hook's delta. */
     private NDArray conv1d(ForwardContext ctx, String module, NDArray x) {
-        NDArray y = Ops.conv1d(x, weights.get(module + ".weight"), weights.get(module + ".bias"));
+        NDArray y = Ops.conv1d(x, ctx.param(weights, module + ".weight"), ctx.param(weights, module + ".bias"));
         return ctx.withHook(module, x, y);
     }
 
-    private NDArray norm(NDArray x, String p) {
-        return Ops.layerNorm(x, weights.get(p + ".weight"), weights.get(p + ".bias"), config.layerNormEpsilon());
+    private NDArray norm(ForwardContext ctx, NDArray x, String p) {
+        return Ops.layerNorm(x, ctx.param(weights, p + ".weight"), ctx.param(weights, p + ".bias"),
+                config.layerNormEpsilon());
     }
 
     private NDArray attention(ForwardContext ctx, String p, NDArray x, NDArray bias, DecoderCache cache, int layer) {

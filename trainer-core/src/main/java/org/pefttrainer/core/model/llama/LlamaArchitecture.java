@@ -66,6 +66,6 @@ public final class LlamaArchitecture {
             aliases.put("lm_head.weight", "model.embed_tokens.weight");
         }
         return new ModelLayout(architecture, linearModules(c), parameterShapes(c), aliases, java.util.Set.of(),
-                TaskType.CAUSAL_LM, DEFAULT_LORA_TARGETS);
+                TaskType.CAUSAL_LM, DEFAULT_LORA_TARGETS, List.of("model.embed_tokens"));
     }
 }

@@ -113,6 +113,11 @@ public final class LlamaModel implements CausalLM {
     }
 
     @Override
+    public java.util.List<String> embeddingModules() {
+        return java.util.List.of("model.embed_tokens");
+    }
+
+    @Override
     public String inputEmbeddingName() {
         return "model.embed_tokens.weight";
     }
@@ -122,7 +127,7 @@ public final class LlamaModel implements CausalLM {
                                 DecoderCache cache) {
         long batch = inputIds.getShape().get(0);
         NDManager m = ctx.manager();
-        CausalInputs in0 = CausalInputs.prepare(ctx, Ops.embedding(inputIds, weights.get("model.embed_tokens.weight")),
+        CausalInputs in0 = CausalInputs.prepare(ctx, ctx.embedding(weights, "model.embed_tokens", inputIds),
                 attentionMask, positionIds, cache);
         int len = in0.length();
         int past = in0.past();
@@ -143,16 +148,16 @@ public final class LlamaModel implements CausalLM {
             int layer = i;
             NDArray in = h;
             h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
-                NDArray x = in.add(attention(c, p + "self_attn", norm(in, p + "input_layernorm.weight"), cosSin, bias,
+                NDArray x = in.add(attention(c, p + "self_attn", norm(c, in, p + "input_layernorm.weight"), cosSin, bias,
                         cache, layer));
-                return x.add(mlp(c, p + "mlp", norm(x, p + "post_attention_layernorm.weight")));
+                return x.add(mlp(c, p + "mlp", norm(c, x, p + "post_attention_layernorm.weight")));
             });
             in.close();
         }
         if (cache != null) {
             cache.advance(len);
         }
-        return norm(h, "model.norm.weight");
+        return norm(ctx, h, "model.norm.weight");
     }
 
     @Override
@@ -162,16 +167,16 @@ public final class LlamaModel implements CausalLM {
 
     /** The frozen projection of {@code module} (with its bias, if any) plus the adapter hook's delta. */
     private NDArray linear(ForwardContext ctx, String module, NDArray x) {
-        NDArray y = Ops.linear(x, weights.get(module + ".weight"));
+        NDArray y = Ops.linear(x, ctx.param(weights, module + ".weight"));
         String biasName = module + ".bias";
         if (weights.contains(biasName)) {
-            y = y.add(weights.get(biasName));
+            y = y.add(ctx.param(weights, biasName));
         }
         return ctx.withHook(module, x, y);
     }
 
-    private NDArray norm(NDArray x, String weightName) {
-        return Ops.rmsNorm(x, weights.get(weightName), config.rmsNormEps());
+    private NDArray norm(ForwardContext ctx, NDArray x, String weightName) {
+        return Ops.rmsNorm(x, ctx.param(weights, weightName), config.rmsNormEps());
     }
 
     /** down_proj(silu(gate_proj(x)) * up_proj(x)). */

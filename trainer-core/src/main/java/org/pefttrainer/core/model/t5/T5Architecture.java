@@ -56,7 +56,7 @@ public final class T5Architecture {
             aliases.put("lm_head.weight", "shared.weight");
         }
         return new ModelLayout("T5ForConditionalGeneration", linearModules(c), parameterShapes(c), aliases,
-                java.util.Set.of(), TaskType.SEQ_2_SEQ_LM, DEFAULT_LORA_TARGETS);
+                java.util.Set.of(), TaskType.SEQ_2_SEQ_LM, DEFAULT_LORA_TARGETS, List.of());
     }
 
     /**

@@ -113,7 +113,8 @@ public final class T5Model implements Seq2SeqLM {
 
     @Override
     public EncoderOutput encode(ForwardContext ctx, NDArray inputIds, NDArray attentionMask) {
-        NDArray h = Ops.embedding(inputIds, weights.get("shared.weight"));
+        // PEFT wraps T5's "shared" module only; the encoder and decoder keep calling the embedding as embed_tokens.
+        NDArray h = Ops.embedding(inputIds, ctx.param(weights, tied("encoder.embed_tokens.weight")));
         NDArray mask = attentionMask;
         if (ctx.inputEmbeddingHook() != null) {
             NDArray[] r = ctx.inputEmbeddingHook().apply(h, mask, ctx);
@@ -128,13 +129,13 @@ public final class T5Model implements Seq2SeqLM {
             String b = "encoder.block." + i + ".layer.";
             NDArray in = h;
             h = BlockScope.run(ctx, null, -1, new NDArray[] {in}, c -> {
-                NDArray normed = norm(in, b + "0.layer_norm.weight");
+                NDArray normed = norm(c, in, b + "0.layer_norm.weight");
                 NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, bias, null, -1), c));
-                return x.add(dropout(feedForward(c, b + "1.DenseReluDense", norm(x, b + "1.layer_norm.weight")), c));
+                return x.add(dropout(feedForward(c, b + "1.DenseReluDense", norm(c, x, b + "1.layer_norm.weight")), c));
             });
             in.close();
         }
-        h = dropout(norm(h, "encoder.final_layer_norm.weight"), ctx);
+        h = dropout(norm(ctx, h, "encoder.final_layer_norm.weight"), ctx);
         return new EncoderOutput(h, mask);
     }
 
@@ -142,7 +143,7 @@ public final class T5Model implements Seq2SeqLM {
 
     @Override
     public NDArray decode(ForwardContext ctx, EncoderOutput enc, NDArray decoderInputIds, DecoderCache cache) {
-        NDArray h = dropout(Ops.embedding(decoderInputIds, weights.get("shared.weight")), ctx);
+        NDArray h = dropout(Ops.embedding(decoderInputIds, ctx.param(weights, tied("decoder.embed_tokens.weight"))), ctx);
         int t = (int) decoderInputIds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         int total = past + t;
@@ -153,39 +154,44 @@ public final class T5Model implements Seq2SeqLM {
             int layer = i;
             NDArray in = h;
             h = BlockScope.run(ctx, cache, layer, new NDArray[] {in, enc.hidden()}, c -> {
-                NDArray normed = norm(in, b + "0.layer_norm.weight");
+                NDArray normed = norm(c, in, b + "0.layer_norm.weight");
                 NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, selfBias, cache, layer), c));
-                normed = norm(x, b + "1.layer_norm.weight");
+                normed = norm(c, x, b + "1.layer_norm.weight");
                 x = x.add(dropout(crossAttention(c, b + "1.EncDecAttention", normed, enc.hidden(), crossBias, cache, layer), c));
-                return x.add(dropout(feedForward(c, b + "2.DenseReluDense", norm(x, b + "2.layer_norm.weight")), c));
+                return x.add(dropout(feedForward(c, b + "2.DenseReluDense", norm(c, x, b + "2.layer_norm.weight")), c));
             });
             in.close();
         }
         if (cache != null) {
             cache.advance(t);
         }
-        h = dropout(norm(h, "decoder.final_layer_norm.weight"), ctx);
+        h = dropout(norm(ctx, h, "decoder.final_layer_norm.weight"), ctx);
         if (config.tieWordEmbeddings()) {
             // T5 v1.0 rescales before the tied LM head (modeling_t5.py: sequence_output * model_dim**-0.5).
             h = Ops.mul(h, Math.pow(config.dModel(), -0.5));
         }
-        return linear(ctx, "lm_head", h, config.tieWordEmbeddings() ? "shared.weight" : "lm_head.weight");
+        return linear(ctx, "lm_head", h, config.tieWordEmbeddings() ? tied("lm_head.weight") : "lm_head.weight");
     }
 
     // ---------------------------------------------------------------- layers
 
     /** The frozen projection of module {@code module} plus the adapter hook's delta. */
     private NDArray linear(ForwardContext ctx, String module, NDArray x, String weightName) {
-        NDArray y = Ops.linear(x, weights.get(weightName));
+        NDArray y = Ops.linear(x, ctx.param(weights, weightName));
         return ctx.withHook(module, x, y);
+    }
+
+    /** {@code name} when the weights know it (as a tied alias of shared.weight), else shared.weight itself. */
+    private String tied(String name) {
+        return weights.contains(name) ? name : "shared.weight";
     }
 
     private NDArray linear(ForwardContext ctx, String module, NDArray x) {
         return linear(ctx, module, x, module + ".weight");
     }
 
-    private NDArray norm(NDArray x, String weightName) {
-        return Ops.rmsNorm(x, weights.get(weightName), config.layerNormEpsilon());
+    private NDArray norm(ForwardContext ctx, NDArray x, String weightName) {
+        return Ops.rmsNorm(x, ctx.param(weights, weightName), config.layerNormEpsilon());
     }
 
     private NDArray dropout(NDArray x, ForwardContext ctx) {
@@ -276,7 +282,7 @@ public final class T5Model implements Seq2SeqLM {
         long[] buckets = RelativePositionBuckets.table(queryLen, keyLen, queryOffset, bidirectional,
                 config.relativeAttentionNumBuckets(), config.relativeAttentionMaxDistance());
         NDArray ids = ctx.manager().create(buckets, new Shape(queryLen, keyLen));
-        NDArray table = weights.get(stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
+        NDArray table = ctx.param(weights, stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
         return Ops.embedding(ids, table).transpose(2, 0, 1).expandDims(0);
     }
 

@@ -1,4 +1,4 @@
-package org.pefttrainer.peft.merge;
+package org.pefttrainer.peft.lora;
 
 import org.pefttrainer.peft.lora.LoraWeights;
 

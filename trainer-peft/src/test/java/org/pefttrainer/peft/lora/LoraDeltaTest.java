@@ -1,4 +1,4 @@
-package org.pefttrainer.peft.merge;
+package org.pefttrainer.peft.lora;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +16,7 @@ import org.pefttrainer.core.model.t5.T5Architecture;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.peft.TinyModels;
 import org.pefttrainer.peft.lora.LoraConfig;
+import org.pefttrainer.peft.merge.LoraMerger;
 import org.pefttrainer.peft.lora.LoraWeights;
 import org.pefttrainer.peft.lora.TargetModules;
 
