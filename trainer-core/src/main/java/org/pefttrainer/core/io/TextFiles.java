@@ -95,7 +95,8 @@ public final class TextFiles {
     }
 
     /** A UTF-8 decoder that reports bytes that are not UTF-8 (Java's readers replace them with U+FFFD). */
-    private static CharsetDecoder strictDecoder() {
+    /** A UTF-8 decoder that reports malformed or unmappable bytes instead of replacing them. */
+    public static CharsetDecoder strictDecoder() {
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
     }

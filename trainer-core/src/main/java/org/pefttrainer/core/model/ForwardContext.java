@@ -77,10 +77,6 @@ public final class ForwardContext {
         return withHook(module, ids, Ops.embedding(ids, param(weights, module + ".weight")));
     }
 
-    public ParameterHook parameterHook() {
-        return parameterHook;
-    }
-
     public InputEmbeddingHook inputEmbeddingHook() {
         return inputEmbeddingHook;
     }
@@ -94,11 +90,10 @@ public final class ForwardContext {
         return rowRepeat;
     }
 
-    public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput) {
-        return withHooks(linear, encoderInput, null);
-    }
-
-    /** The context with these hooks (each may be null) in place of the current ones. */
+    /**
+     * The context with these hooks (each may be null) in place of the current ones; all three at once, so that no
+     * caller keeps an adapter's linear hook while dropping its replaced parameters.
+     */
     public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput, ParameterHook parameters) {
         return new ForwardContext(manager, training, linear, encoderInput, parameters, rowRepeat, dropoutMasks);
     }

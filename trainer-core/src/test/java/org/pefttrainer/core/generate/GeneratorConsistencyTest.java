@@ -151,7 +151,7 @@ class GeneratorConsistencyTest {
                 return null;
             };
             GenerationConfig config = GenerationConfig.builder().maxNewTokens(4).numBeams(beams).build();
-            ForwardContext ctx = ForwardContext.inference(m).withHooks(probe, null);
+            ForwardContext ctx = ForwardContext.inference(m).withHooks(probe, null, null);
             new Generator(model).generate(ctx, GenerationFixtures.array(m, ids), GenerationFixtures.array(m, mask),
                     config);
             assertFalse(encoderCalls.isEmpty());

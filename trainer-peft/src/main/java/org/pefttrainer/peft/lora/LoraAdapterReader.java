@@ -64,11 +64,11 @@ public final class LoraAdapterReader {
             for (String module : modules) {
                 boolean embedding = base.isEmbedding(module);
                 Map<LoraKeys.Part, String> k = keys.getOrDefault(module, Map.of());
-                LoraKeys.Part pa = embedding ? LoraKeys.Part.EMBEDDING_A : LoraKeys.Part.A;
-                LoraKeys.Part pb = embedding ? LoraKeys.Part.EMBEDDING_B : LoraKeys.Part.B;
+                LoraKeys.Part pa = LoraKeys.Part.a(embedding);
+                LoraKeys.Part pb = LoraKeys.Part.b(embedding);
                 for (LoraKeys.Part p : List.of(pa, pb)) {
                     if (!k.containsKey(p)) {
-                        throw new UserException(file.path() + ": no tensor '" + expectedKey(module, p)
+                        throw new UserException(file.path() + ": no tensor '" + LoraKeys.key(module, p)
                                 + "', but target_modules " + config.targetModules() + " in " + AdapterFolder.CONFIG
                                 + " selects module '" + module + "' of the base model");
                     }
@@ -101,16 +101,6 @@ public final class LoraAdapterReader {
             });
             return new LoraWeights(name, resolved, matrices, overrides);
         }
-    }
-
-    private static String expectedKey(String module, LoraKeys.Part p) {
-        return switch (p) {
-            case A -> LoraKeys.a(module);
-            case B -> LoraKeys.b(module);
-            case MAGNITUDE -> LoraKeys.magnitude(module);
-            case EMBEDDING_A -> LoraKeys.embeddingA(module);
-            case EMBEDDING_B -> LoraKeys.embeddingB(module);
-        };
     }
 
     /** Sorts the file's tensors by module and part, and the others by the base parameter they replace. */

@@ -241,8 +241,9 @@ public record LoraConfig(
 
     /** PEFT's scaling of {@code module}: its alpha over its r (or over sqrt(r) with rsLoRA). */
     public double scalingOf(String module) {
-        int rm = rankOf(module);
-        double am = alphaOf(module);
+        String k = patternKey(module);
+        int rm = k == null ? r : rankPattern.getOrDefault(k, r);
+        double am = k == null ? loraAlpha : alphaPattern.getOrDefault(k, loraAlpha);
         return useRslora ? am / Math.sqrt(rm) : am / rm;
     }
 

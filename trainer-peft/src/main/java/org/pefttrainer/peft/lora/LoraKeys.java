@@ -12,7 +12,19 @@ public final class LoraKeys {
     public static final String PREFIX = "base_model.model.";
 
     /** Which LoRA tensor of a module a key holds. */
-    public enum Part { A, B, MAGNITUDE, EMBEDDING_A, EMBEDDING_B }
+    public enum Part {
+        A, B, MAGNITUDE, EMBEDDING_A, EMBEDDING_B;
+
+        /** A of a linear module, or of an embedding (lora_embedding_A). */
+        public static Part a(boolean embedding) {
+            return embedding ? EMBEDDING_A : A;
+        }
+
+        /** B of a linear module, or of an embedding (lora_embedding_B). */
+        public static Part b(boolean embedding) {
+            return embedding ? EMBEDDING_B : B;
+        }
+    }
 
     /** One parsed key: the module it belongs to and which of its tensors. */
     public record Key(String module, Part part) {
@@ -50,6 +62,17 @@ public final class LoraKeys {
 
     public static String embeddingB(String module) {
         return PREFIX + module + ".lora_embedding_B";
+    }
+
+    /** The saved key of {@code module}'s tensor {@code part}. */
+    public static String key(String module, Part part) {
+        return switch (part) {
+            case A -> a(module);
+            case B -> b(module);
+            case MAGNITUDE -> magnitude(module);
+            case EMBEDDING_A -> embeddingA(module);
+            case EMBEDDING_B -> embeddingB(module);
+        };
     }
 
     /** The module and tensor of a saved key, or null when the key is not a LoRA tensor key. */

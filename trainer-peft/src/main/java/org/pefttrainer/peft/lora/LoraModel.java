@@ -74,11 +74,8 @@ public final class LoraModel implements Adapter, LinearHook {
             }
             matrices.put(module, new LoraWeights.Matrices(r, in, out, ab[0], ab[1], magnitude, embedding));
         }
-        Map<String, AdapterFolder.FloatTensor> overrides = new LinkedHashMap<>();
-        for (String p : TrainedParameters.select(resolved, layout, modules)) {
-            overrides.put(p, new AdapterFolder.FloatTensor(layout.shape(p), base.weights().get(p).toFloatArray()));
-        }
-        return of(new LoraWeights(name, resolved, matrices, overrides), base, manager);
+        // of() adds the trained copies of biases and modules_to_save, starting from the base values
+        return of(new LoraWeights(name, resolved, matrices), base, manager);
     }
 
     /**
@@ -136,8 +133,8 @@ public final class LoraModel implements Adapter, LinearHook {
                 }
                 model.layers.put(module, new LoraLayer(module, a, b, c.scalingOf(module), c.loraDropout(), magnitude, w,
                         conv1d, mx.embedding()));
-                model.parameters.put(mx.embedding() ? LoraKeys.embeddingA(module) : LoraKeys.a(module), a);
-                model.parameters.put(mx.embedding() ? LoraKeys.embeddingB(module) : LoraKeys.b(module), b);
+                model.parameters.put(LoraKeys.key(module, LoraKeys.Part.a(mx.embedding())), a);
+                model.parameters.put(LoraKeys.key(module, LoraKeys.Part.b(mx.embedding())), b);
                 if (magnitude != null) {
                     model.parameters.put(LoraKeys.magnitude(module), magnitude);
                 }
@@ -147,8 +144,10 @@ public final class LoraModel implements Adapter, LinearHook {
             Map<String, AdapterFolder.FloatTensor> all = new LinkedHashMap<>(weights.overrides());
             for (String p : trained) {
                 // What the config trains but the file lacks starts from the base (PEFT 0.13 saves no lora_only biases)
-                all.computeIfAbsent(p, k -> new AdapterFolder.FloatTensor(base.weights().get(k).getShape().getShape(),
-                        base.weights().get(k).toFloatArray()));
+                all.computeIfAbsent(p, k -> {
+                    NDArray v = base.weights().get(k);
+                    return new AdapterFolder.FloatTensor(v.getShape().getShape(), v.toFloatArray());
+                });
             }
             all.forEach((param, t) -> {
                 if (base != null && !trained.contains(param) && sameAsBase(base, param, t.values())) {

@@ -60,7 +60,7 @@ public record LoraWeights(String name, LoraConfig config, Map<String, Matrices> 
         return config.scalingOf(module);
     }
 
-    /** Whether any module is DoRA, an embedding, or the adapter replaces base parameters: beyond plain LoRA. */
+    /** Whether this is plain LoRA: no DoRA, no embedding module, no replaced base parameters. */
     public boolean plain() {
         return overrides.isEmpty() && modules.values().stream().allMatch(m -> m.magnitude() == null && !m.embedding());
     }
@@ -73,9 +73,9 @@ public record LoraWeights(String name, LoraConfig config, Map<String, Matrices> 
     public Map<String, AdapterFolder.FloatTensor> tensors() {
         Map<String, AdapterFolder.FloatTensor> out = new LinkedHashMap<>();
         modules.forEach((module, m) -> {
-            out.put(m.embedding() ? LoraKeys.embeddingA(module) : LoraKeys.a(module),
+            out.put(LoraKeys.key(module, LoraKeys.Part.a(m.embedding())),
                     new AdapterFolder.FloatTensor(new long[] {m.r(), m.in()}, m.a()));
-            out.put(m.embedding() ? LoraKeys.embeddingB(module) : LoraKeys.b(module),
+            out.put(LoraKeys.key(module, LoraKeys.Part.b(m.embedding())),
                     new AdapterFolder.FloatTensor(new long[] {m.out(), m.r()}, m.b()));
             if (m.magnitude() != null) {
                 out.put(LoraKeys.magnitude(module), new AdapterFolder.FloatTensor(new long[] {m.out()}, m.magnitude()));

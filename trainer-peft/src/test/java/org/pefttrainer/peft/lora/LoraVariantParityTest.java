@@ -10,7 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -49,6 +48,49 @@ class LoraVariantParityTest {
     static final Map<String, String> MERGE_REFUSED = Map.of(
             "gpt2-embedding", "cannot be merged", "gpt2-modules-to-save", "cannot be merged",
             "llama-tied-embed-save", "cannot be merged");
+
+    /**
+     * A mixed batch on one Llama base: row 0 uses a DoRA adapter, row 1 an embedding-LoRA one (both outside the
+     * batched matmul), then row 0 a plain one with rank patterns and row 1 DoRA; each row equals its adapter alone.
+     * An adapter that replaces base parameters (modules_to_save) cannot share a batch: one line says so.
+     */
+    @org.junit.jupiter.api.Test
+    void mixedBatchesHoldDoraAndEmbeddingAdaptersAndRefuseReplacedParameters() {
+        JsonNode in = Json.read(DIR.resolve("llama-dora/inputs.json"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            LanguageModel model = base("llama-dora", m);
+            try (org.pefttrainer.peft.registry.AdapterRegistry reg =
+                    new org.pefttrainer.peft.registry.AdapterRegistry(model, m)) {
+                for (String n : List.of("llama-dora", "llama-embedding", "llama-patterns", "llama-modules-to-save")) {
+                    reg.load(n, DIR.resolve(n).resolve("adapter"));
+                }
+                for (List<String> rows : List.of(List.of("llama-dora", "llama-embedding"),
+                        List.of("llama-patterns", "llama-dora"))) {
+                    float[] mixed;
+                    try (var b = reg.batch(rows)) {
+                        mixed = logits(model, b.attach(ForwardContext.inference(m)), in).toFloatArray();
+                    }
+                    int half = mixed.length / 2;
+                    for (int r = 0; r < 2; r++) {
+                        float[] alone;
+                        try (var b = reg.batch(rows.get(r))) {
+                            alone = logits(model, b.attach(ForwardContext.inference(m)), in).toFloatArray();
+                        }
+                        double max = 0;
+                        for (int i = r * half; i < (r + 1) * half; i++) {
+                            max = Math.max(max, Math.abs(alone[i] - mixed[i]));
+                        }
+                        assertTrue(max <= 1e-5, rows + " row " + r + ": max |Δ| " + max);
+                    }
+                }
+                assertTrue(reg.needsOwnBatch("llama-modules-to-save") && !reg.needsOwnBatch("llama-dora"));
+                UserException e = assertThrows(UserException.class,
+                        () -> reg.batch(List.of("llama-modules-to-save", "llama-dora")));
+                assertTrue(e.getMessage().startsWith("adapter 'llama-modules-to-save' replaces base parameters"),
+                        e.getMessage());
+            }
+        }
+    }
 
     static Stream<String> cases() {
         List<String> names = new ArrayList<>();
@@ -236,9 +278,5 @@ class LoraVariantParityTest {
             assertEquals(stored, seen, name);
             assertTrue(seen > 0, name);
         }
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }

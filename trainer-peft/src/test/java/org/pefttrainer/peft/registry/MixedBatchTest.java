@@ -232,7 +232,7 @@ class MixedBatchTest {
         try (NDManager m = root.newSubManager()) {
             AdapterBatch none = registry.batch((String) null);
             try (none) {
-                ForwardContext ctx = none.attach(ForwardContext.inference(m)).withHooks(null, hook);
+                ForwardContext ctx = none.attach(ForwardContext.inference(m)).withHooks(null, hook, null);
                 int t = 6;
                 long[] dec = new long[t];
                 for (int i = 1; i < t; i++) {

@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,6 +15,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.io.TextFiles;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.HalfFloats;
 
@@ -317,10 +316,10 @@ public final class TorchStateDict {
                 }
                 shape[i] = d;
                 strides[i] = st;
-                numel = Math.multiplyHigh(numel, d) != 0 || numel * d > MAX_ELEMENTS ? Long.MAX_VALUE : numel * d;
-                if (numel == Long.MAX_VALUE) {
+                if (d > 0 && numel > MAX_ELEMENTS / d) {
                     throw bad("has a tensor of shape " + size + ", over the size limit");
                 }
+                numel *= d;
                 if (d > 0) {
                     try {
                         last = Math.addExact(last, Math.multiplyExact(d - 1, st));
@@ -501,8 +500,7 @@ public final class TorchStateDict {
 
         private String utf8(int n) {
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes(n))).toString();
+                return TextFiles.strictDecoder().decode(ByteBuffer.wrap(bytes(n))).toString();
             } catch (CharacterCodingException e) {
                 throw bad("has a string that is not UTF-8");
             }

@@ -15,6 +15,8 @@ public final class Gpt2Architecture {
     /** The projections, all Conv1D; LoRA on them is PEFT's fan_in_fan_out = true. */
     /** PEFT's default LoRA targets for gpt2. */
     public static final List<String> DEFAULT_LORA_TARGETS = List.of("c_attn");
+    /** The embedding whose lookup takes LoRA (PEFT's lora.Embedding): the input embedding. */
+    public static final List<String> EMBEDDING_MODULES = List.of("transformer.wte");
     public static final List<String> CONV1D = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
 
     private Gpt2Architecture() {}
@@ -69,6 +71,6 @@ public final class Gpt2Architecture {
     public static ModelLayout layout(Gpt2Config c) {
         return new ModelLayout("GPT2LMHeadModel", linearModules(c), parameterShapes(c),
                 Map.of("lm_head.weight", "transformer.wte.weight"), conv1dModules(c), TaskType.CAUSAL_LM,
-                DEFAULT_LORA_TARGETS, List.of("transformer.wte"));
+                DEFAULT_LORA_TARGETS, EMBEDDING_MODULES);
     }
 }

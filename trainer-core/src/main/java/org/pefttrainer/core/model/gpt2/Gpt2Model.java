@@ -104,7 +104,7 @@ public final class Gpt2Model implements CausalLM {
 
     @Override
     public java.util.List<String> embeddingModules() {
-        return java.util.List.of("transformer.wte");
+        return Gpt2Architecture.EMBEDDING_MODULES;
     }
 
     @Override

@@ -14,6 +14,8 @@ public final class LlamaArchitecture {
     /** Every stored parameter; lm_head.weight only when untied. Weights are [out, in] (nn.Linear). */
     /** PEFT's default LoRA targets for llama, mistral and qwen2. */
     public static final List<String> DEFAULT_LORA_TARGETS = List.of("q_proj", "v_proj");
+    /** The embedding whose lookup takes LoRA (PEFT's lora.Embedding): the input embedding. */
+    public static final List<String> EMBEDDING_MODULES = List.of("model.embed_tokens");
 
     public static Map<String, long[]> parameterShapes(LlamaConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();
@@ -66,6 +68,6 @@ public final class LlamaArchitecture {
             aliases.put("lm_head.weight", "model.embed_tokens.weight");
         }
         return new ModelLayout(architecture, linearModules(c), parameterShapes(c), aliases, java.util.Set.of(),
-                TaskType.CAUSAL_LM, DEFAULT_LORA_TARGETS, List.of("model.embed_tokens"));
+                TaskType.CAUSAL_LM, DEFAULT_LORA_TARGETS, EMBEDDING_MODULES);
     }
 }

@@ -114,7 +114,7 @@ public final class LlamaModel implements CausalLM {
 
     @Override
     public java.util.List<String> embeddingModules() {
-        return java.util.List.of("model.embed_tokens");
+        return LlamaArchitecture.EMBEDDING_MODULES;
     }
 
     @Override
