@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # PEFT loads the adapters OUR training loop wrote (trainer-parity's OurAdaptersExportTest, run by `mvn verify`):
 # T5 LoRA and prompt tuning, Llama LoRA (rsLoRA, q_proj/v_proj/down_proj) and prompt tuning (CAUSAL_LM), GPT-2 LoRA
-# (Conv1D, fan_in_fan_out). Each folder goes through PeftModel.from_pretrained on the same fixture base and PEFT's
-# logits must equal ours (check_peft_loads_ours.py, 1e-4 abs). Run after `mvn -B -ntp verify`:
+# (Conv1D, fan_in_fan_out), Llama DoRA with rank/alpha patterns and a trained lm_head copy (modules_to_save), GPT-2 with
+# bias "all", embedding LoRA on wte and layers_to_transform. Each folder goes through PeftModel.from_pretrained on the
+# same fixture base and PEFT's logits must equal ours (check_peft_loads_ours.py, 1e-4 abs). Run after `mvn -B -ntp
+# verify`:
 #   tools/reference/check_ours_with_peft.sh [REFERENCE_DEST]     (default /tmp/reference-python)
 # Sets the reference Python up first (../shared/reference-python/setup.sh: Debian's PyTorch, ~3 min the first time);
 # where that cannot be installed it says so and exits 0 with PEFT_CHECK_REQUIRED unset, 1 with it set.
@@ -30,8 +32,9 @@ check() {  # adapter folder name, base folder, inputs.json
 failed=0
 check lora "$t5/checkpoints/t5-v1_1-gated" "$t5/inputs/batch.json" || failed=1
 check prompt "$t5/checkpoints/t5-v1_1-gated" "$t5/inputs/batch.json" || failed=1
-for a in causal-llama-lora:llama-gqa causal-llama-prompt:llama-gqa causal-gpt2-lora:gpt2; do
+for a in causal-llama-lora:llama-gqa causal-llama-prompt:llama-gqa causal-gpt2-lora:gpt2 \
+         causal-llama-dora:llama-gqa causal-gpt2-variants:gpt2; do
   check "${a%%:*}" "$causal/${a##*:}" "$out/${a%%:*}-inputs.json" || failed=1
 done
-[ "$failed" = 0 ] && echo "PEFT 0.13.2 loads all 5 adapters our trainer wrote; its logits equal ours"
+[ "$failed" = 0 ] && echo "PEFT 0.13.2 loads all 7 adapters our trainer wrote; its logits equal ours"
 exit "$failed"

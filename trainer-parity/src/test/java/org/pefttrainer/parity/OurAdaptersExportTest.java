@@ -107,6 +107,30 @@ class OurAdaptersExportTest {
                 .baseModelNameOrPath("gpt2").build(), 7, m));
     }
 
+    /**
+     * Trained here with DoRA, rank/alpha patterns and a trained copy of lm_head: PEFT must load the magnitude vectors,
+     * the per-module ranks and the copy, and give our logits.
+     */
+    @Test
+    void llamaDoraWithPatternsAndModulesToSaveTrainedByUsReloadsIdentically() throws Exception {
+        exportCausal("causal-llama-dora", "llama-gqa", (model, m) -> LoraModel.create(model, LoraConfig.builder().r(4)
+                .loraAlpha(8).loraDropout(0.0).targetModules(TargetModules.names("q_proj", "v_proj", "down_proj"))
+                .useDora(true).rankPattern(java.util.Map.of("down_proj", 2)).alphaPattern(java.util.Map.of("v_proj",
+                        4.0)).modulesToSave(List.of("lm_head")).baseModelNameOrPath("llama-gqa").build(), 7, m));
+    }
+
+    /**
+     * Trained here with every bias (LayerNorms too), LoRA on the input embedding (named in full, so that
+     * layers_to_transform does not filter it) and on layer 1's c_attn and c_fc only.
+     */
+    @Test
+    void gpt2BiasEmbeddingAndLayerSelectionTrainedByUsReloadsIdentically() throws Exception {
+        exportCausal("causal-gpt2-variants", "gpt2", (model, m) -> LoraModel.create(model, LoraConfig.builder().r(4)
+                .loraAlpha(8).loraDropout(0.0).targetModules(TargetModules.names("transformer.wte", "c_attn", "c_fc"))
+                .layersToTransform(List.of(1)).layersPattern(List.of("h")).bias("all").initLoraWeights(
+                        org.pefttrainer.peft.lora.LoraInit.GAUSSIAN).baseModelNameOrPath("gpt2").build(), 7, m));
+    }
+
     @Test
     void causalPromptTrainedByUsReloadsIdentically() throws Exception {
         exportCausal("causal-llama-prompt", "llama-gqa", (model, m) -> SoftPrompt.create(model,
