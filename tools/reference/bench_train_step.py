@@ -10,6 +10,7 @@ forward + backward + AdamW on random token ids (every source and target position
 (llama, qwen2, gpt2: LlamaForCausalLM / GPT2LMHeadModel) PEFT's default targets (q_proj, v_proj; c_attn), and one
 sequence of src + tgt tokens; the labels are the tgt tokens (the src part -100, as training masks the prompt), or
 with --labels all every next token.
+--mode dora: the same with use_dora (DoRA's magnitude vectors train too).
 --mode full: every weight trains.
 Prints one JSON line: tokens/s where tokens = batch x (src + tgt) per step, over the timed steps only, and the
 process's peak resident set size.
@@ -38,7 +39,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--src", type=int, default=512, help="source tokens per example")
     ap.add_argument("--tgt", type=int, default=64, help="target tokens per example")
-    ap.add_argument("--mode", choices=["lora", "full"], default="lora")
+    ap.add_argument("--mode", choices=["lora", "dora", "full"], default="lora")
     ap.add_argument("--steps", type=int, default=3, help="timed steps")
     ap.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
@@ -53,10 +54,11 @@ def main():
     torch.manual_seed(args.seed)
     model_type, config, model = random_model(args.config)
     causal = model_type != "t5"
-    if args.mode == "lora":
+    if args.mode in ("lora", "dora"):
         model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM if causal else TaskType.SEQ_2_SEQ_LM,
                                                  r=8, lora_alpha=32, lora_dropout=0.05,
-                                                 target_modules=None if causal else ["q", "v"]))
+                                                 target_modules=None if causal else ["q", "v"],
+                                                 use_dora=args.mode == "dora"))
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr)

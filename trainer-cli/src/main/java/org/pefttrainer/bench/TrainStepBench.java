@@ -84,11 +84,16 @@ public final class TrainStepBench {
         }
     }
 
-    /** LoRA r=8 on PEFT's default targets of the architecture (q, v; q_proj, v_proj; c_attn), or every weight. */
+    /**
+     * LoRA r=8 on PEFT's default targets of the architecture (q, v; q_proj, v_proj; c_attn), the same as DoRA, or
+     * every weight.
+     */
     private static Trainable trainable(LanguageModel model, String mode, ObjectNode config, NDManager root) {
-        if (mode.equals("lora")) {
-            LoraConfig lc = LoraConfig.builder().r(8).loraAlpha(32).loraDropout(0.05).build();
-            return new AdapterTrainable(LoraModel.create(model, lc, 0, root), "LoRA r=8, default targets");
+        if (mode.equals("lora") || mode.equals("dora")) {
+            boolean dora = mode.equals("dora");
+            LoraConfig lc = LoraConfig.builder().r(8).loraAlpha(32).loraDropout(0.05).useDora(dora).build();
+            return new AdapterTrainable(LoraModel.create(model, lc, 0, root), (dora ? "DoRA" : "LoRA")
+                    + " r=8, default targets");
         }
         return new FullModelTrainable(model, model.configJson(config), null);
     }

@@ -25,14 +25,14 @@ import picocli.CommandLine.Option;
 @Command(name = "train-step", mixinStandardHelpOptions = true,
         description = {"Tokens/s of one training-step configuration (random weights of CONFIG's shape, batch x (src + tgt)"
                 + " real tokens, fp32, AdamW) with peft-trainer and with transformers + PEFT, in the same run.",
-            "LoRA: r=8, alpha 32, dropout 0.05 on q,v; full: every weight trains. Reference: "
+            "LoRA: r=8, alpha 32, dropout 0.05 on q,v; dora: the same with use_dora; full: every weight trains. Reference: "
                     + "tools/reference/bench_train_step.py under ../shared/reference-python (set it up with its setup.sh)."})
 public final class TrainStepBenchCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "../shared/models/t5-small/config.json", description = "Model shape (default: ${DEFAULT-VALUE}).")
     Path config;
 
-    @Option(names = "--mode", defaultValue = "lora,full", split = ",", description = "lora, full or both (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", defaultValue = "lora,full", split = ",", description = "lora, dora, full, or several (default: ${DEFAULT-VALUE}).")
     List<String> modes;
 
     @Option(names = "--batch", defaultValue = "8") int batch;
@@ -76,8 +76,8 @@ public final class TrainStepBenchCommand implements Callable<Integer> {
         }
         Map<String, JsonNode[]> results = new LinkedHashMap<>();
         for (String mode : modes) {
-            if (!mode.equals("lora") && !mode.equals("full")) {
-                throw new UserException("--mode " + mode + " is not valid (lora or full)");
+            if (!List.of("lora", "dora", "full").contains(mode)) {
+                throw new UserException("--mode " + mode + " is not valid (lora, dora or full)");
             }
             System.err.printf("%s: peft-trainer ...%n", mode);
             JsonNode ours = run(javaCommand(mode, t), Map.of());
