@@ -39,9 +39,14 @@ final class TrainableParts implements AutoCloseable {
             case LORA: {
                 LoraConfig config = LoraConfig.fromSettings(cfg.peft().lora(), baseName);
                 LoraModel lora = LoraModel.create(session.model(), config, seed, session.root());
-                String what = String.format(Locale.ROOT, "LoRA r=%d alpha=%s%s on %d modules", config.r(),
-                        EvaluateRecipe.trim(config.loraAlpha()),
-                        config.useRslora() ? " (rsLoRA)" : "", lora.layers().size());
+                // what trains besides A and B is named too: it changes the size and the merge of the result
+                String what = String.format(Locale.ROOT, "%s r=%d alpha=%s%s%s on %d modules%s",
+                        config.useDora() ? "DoRA" : "LoRA", config.r(), EvaluateRecipe.trim(config.loraAlpha()),
+                        config.useRslora() ? " (rsLoRA)" : "", config.rankPattern().isEmpty()
+                        && config.alphaPattern().isEmpty() ? "" : " (per-module patterns)", lora.layers().size(),
+                        lora.overrides().isEmpty() ? "" : " + " + lora.overrides().size() + " base tensors trained whole"
+                        + " (bias " + config.bias() + (config.modulesToSave() == null ? ""
+                        : ", modules_to_save " + config.modulesToSave()) + ")");
                 return new TrainableParts(cfg, new AdapterTrainable(lora, what), lora);
             }
             case PROMPT_TUNING: {
