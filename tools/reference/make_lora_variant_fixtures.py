@@ -199,7 +199,34 @@ def case(name, base, seed, fmt="safetensors", **cfg):
     return {"base": base_dir, "family": "t5" if t5 else "causal", "format": fmt}
 
 
+def torch_save_seed():
+    """A state dict torch.save writes with every storage case the .bin reader handles: fp32, fp16, bf16, float64 and
+    int64 storages, a transposed (non-contiguous) view, two tensors sharing one storage at different offsets, and an
+    OrderedDict with torch's _metadata attribute (BUILD). Written as a fuzz seed next to the safetensors ones, with
+    the values as safetensors (fp32) for the reader's test."""
+    from collections import OrderedDict
+    g = torch.Generator().manual_seed(3)
+    base = torch.randn(6, 4, generator=g)
+    shared = torch.randn(10, generator=g)
+    sd = OrderedDict()
+    sd["f32"] = base
+    sd["f16"] = torch.randn(3, 5, generator=g).half()
+    sd["bf16"] = torch.randn(2, 3, 2, generator=g).bfloat16()
+    sd["f64"] = torch.randn(4, generator=g).double()
+    sd["i64"] = torch.arange(-3, 4)
+    sd["transposed"] = base.t()  # shares base's storage, strides (1, 4)
+    sd["head"] = shared[:4]
+    sd["tail"] = shared[6:].view(2, 2)  # offset 6 in the same storage
+    sd["scalar"] = torch.tensor(2.5)
+    sd._metadata = OrderedDict({"": {"version": 1}})
+    seeds = os.path.join(REPO, "trainer-cli", "src", "main", "resources", "peft", "fuzz-seeds")
+    torch.save(sd, os.path.join(seeds, "mixed-storages.bin"))
+    save_file({k: v.float().contiguous() for k, v in sd.items()},
+              os.path.join(REPO, "trainer-core", "src", "test", "resources", "mixed-storages-values.safetensors"))
+
+
 def main():
+    torch_save_seed()
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     m = {}

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {RougeBenchCommand.class, org.pefttrainer.bench.TrainStepBenchCommand.class,
             org.pefttrainer.bench.GenerateBenchCommand.class,
             MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class,
-            ServeLoadBenchCommand.class, org.pefttrainer.bench.FuzzSafetensorsCommand.class,
+            ServeLoadBenchCommand.class, org.pefttrainer.bench.FuzzSafetensorsCommand.class, FuzzBinCommand.class,
             org.pefttrainer.bench.CrashResumeCommand.class, ContentionBenchCommand.class})
 public final class BenchCommand implements Runnable {
 

@@ -150,6 +150,7 @@ class LoraVariantParityTest {
             maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
             effect = Math.max(effect, Math.abs(want[i] - plain[i]));
         }
+        System.out.printf(java.util.Locale.ROOT, "%s: max |Δlogit| %.2e of max |logit| %.2f%n", name, maxDiff, maxRef);
         assertTrue(effect > 1e-2, name + ": the adapter changes the logits (" + effect + ")");
         assertTrue(maxDiff <= 2e-5 * Math.max(1, maxRef), name + ": max |Δlogit| " + maxDiff + " of " + maxRef);
     }
@@ -263,6 +264,7 @@ class LoraVariantParityTest {
         try (SafetensorsReader baseFile = SafetensorsReader.open(weights);
                 SafetensorsReader changed = SafetensorsReader.open(c.resolve("merged_changed.safetensors"))) {
             int seen = 0;
+            double worst = 0;
             for (Iterator<String> it = baseFile.tensors().keySet().iterator(); it.hasNext();) {
                 String k = it.next();
                 float[] merged = merger.merge(k, baseFile.readAsFloat32(k));
@@ -272,8 +274,11 @@ class LoraVariantParityTest {
                     max = Math.max(max, Math.abs(want[i] - merged[i]));
                 }
                 assertTrue(max <= 1e-5, name + " " + k + ": max |Δ| " + max);
+                worst = Math.max(worst, max);
                 seen += changed.contains(k) ? 1 : 0;
             }
+            System.out.printf(java.util.Locale.ROOT, "%s: merge max |Δ| %.2e over %d changed tensors%n", name, worst,
+                    seen);
             long stored = changed.tensors().keySet().stream().filter(baseFile::contains).count();
             assertEquals(stored, seen, name);
             assertTrue(seen > 0, name);

@@ -195,8 +195,8 @@ public final class TorchStateDict {
                     case 0x88 -> push(Boolean.TRUE);
                     case 0x89 -> push(Boolean.FALSE);
                     case 'K' -> push((long) u8()); // BININT1
-                    case 'M' -> push((long) (in.getShort() & 0xffff)); // BININT2
-                    case 'J' -> push((long) in.getInt()); // BININT
+                    case 'M' -> push((long) (u16() & 0xffff)); // BININT2
+                    case 'J' -> push((long) i32()); // BININT
                     case 0x8a -> push(long1()); // LONG1
                     case 'G' -> push(ByteBuffer.wrap(bytes(8)).getDouble()); // BINFLOAT (big-endian)
                     case 'X' -> push(utf8(len32())); // BINUNICODE
@@ -206,16 +206,16 @@ public final class TorchStateDict {
                     case 0x94 -> memo.put(memo.size(), peek()); // MEMOIZE
                     case 'h' -> push(memoGet(u8())); // BINGET
                     case 'j' -> push(memoGet(len32())); // LONG_BINGET
-                    case 't' -> push(List.copyOf(popMark())); // TUPLE
-                    case 0x85 -> push(List.of(pop())); // TUPLE1
+                    case 't' -> push(tuple(popMark().toArray())); // TUPLE
+                    case 0x85 -> push(tuple(pop())); // TUPLE1
                     case 0x86 -> {
                         Object b = pop();
-                        push(List.of(pop(), b));
+                        push(tuple(pop(), b));
                     }
                     case 0x87 -> {
                         Object c = pop();
                         Object b = pop();
-                        push(List.of(pop(), b, c));
+                        push(tuple(pop(), b, c));
                     }
                     case 'c' -> push(global(line(), line())); // GLOBAL
                     case 0x93 -> { // STACK_GLOBAL
@@ -455,9 +455,23 @@ public final class TorchStateDict {
             return in.get() & 0xff;
         }
 
-        private int len32() {
+        /** A Python tuple: immutable, and unlike List.of it may hold None. */
+        private static List<Object> tuple(Object... items) {
+            return Collections.unmodifiableList(java.util.Arrays.asList(items));
+        }
+
+        private int u16() {
+            need(2);
+            return in.getShort();
+        }
+
+        private int i32() {
             need(4);
-            int n = in.getInt();
+            return in.getInt();
+        }
+
+        private int len32() {
+            int n = i32();
             if (n < 0) {
                 throw bad("has a negative length " + n);
             }
