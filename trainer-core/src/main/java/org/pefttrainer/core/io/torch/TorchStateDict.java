@@ -77,7 +77,7 @@ public final class TorchStateDict {
             Object root = new Unpickler(path, pickle, key -> {
                 ZipEntry e = zip.getEntry(prefix + "data/" + key);
                 if (e == null) {
-                    throw new UserException(path + ": the pickle refers to storage '" + key + "', which the archive "
+                    throw new UserException(path + ": the pickle refers to storage " + quoted(key) + ", which the archive "
                             + "does not hold");
                 }
                 return e;
@@ -92,8 +92,12 @@ public final class TorchStateDict {
                     throw new UserException(path + ": a state dict key is " + describe(e.getKey()) + ", expected a "
                             + "string");
                 }
+                if (k.chars().anyMatch(c -> isControl((char) c))) {
+                    // every later message names the key: a line break in it would split the one-line error
+                    throw new UserException(path + ": state dict key " + quoted(k) + " holds a control character");
+                }
                 if (!(e.getValue() instanceof Tensor t)) {
-                    throw new UserException(path + ": '" + k + "' is " + describe(e.getValue()) + ", expected a tensor");
+                    throw new UserException(path + ": " + quoted(k) + " is " + describe(e.getValue()) + ", expected a tensor");
                 }
                 out.put(k, t);
             }
@@ -118,6 +122,31 @@ public final class TorchStateDict {
             }
             return b;
         }
+    }
+
+    /**
+     * A string from the file in single quotes, line breaks and other control characters escaped (\\n, \\uXXXX): the
+     * pickle's keys and names end up in one-line error messages.
+     */
+    static String quoted(String s) {
+        StringBuilder b = new StringBuilder("'");
+        for (char c : s.toCharArray()) {
+            if (c == '\\' || c == '\'') {
+                b.append('\\').append(c);
+            } else if (c == '\n') {
+                b.append("\\n");
+            } else if (isControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('\'').toString();
+    }
+
+    /** A character that breaks or garbles a line of text: C0/C1 controls, Unicode line and paragraph separators. */
+    static boolean isControl(char c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
     }
 
     static String describe(Object o) {
@@ -267,7 +296,7 @@ public final class TorchStateDict {
         }
 
         private Object global(String module, String name) {
-            String g = module + "." + name;
+            String g = module + "." + name; // compared as is, quoted (escaped) when shown
             if (g.equals("collections.OrderedDict")) {
                 return Global.ORDERED_DICT;
             }
@@ -277,7 +306,7 @@ public final class TorchStateDict {
             if (module.equals("torch") && STORAGES.containsKey(name)) {
                 return new StorageType(name, STORAGES.get(name));
             }
-            throw new UserException(path + ": data.pkl asks for the Python global '" + g + "', which is not on the "
+            throw new UserException(path + ": data.pkl asks for the Python global " + quoted(g) + ", which is not on the "
                     + "allow-list of a tensor state dict (OrderedDict, torch._utils._rebuild_tensor_v2, torch.*Storage); "
                     + "refusing to load it");
         }
@@ -377,18 +406,18 @@ public final class TorchStateDict {
             Storage cached = storages.get(key);
             if (cached != null) {
                 if (cached.dtype() != type.dtype()) {
-                    throw bad("reads storage '" + key + "' as two element types");
+                    throw bad("reads storage " + quoted(key) + " as two element types");
                 }
                 return cached;
             }
             ZipEntry e = storageEntry.apply(key);
             long bytes = numel > Integer.MAX_VALUE ? Long.MAX_VALUE : numel * type.dtype().bytes();
             if (bytes > Integer.MAX_VALUE - 8) {
-                throw bad("has storage '" + key + "' of " + numel + " elements, over the size limit");
+                throw bad("has storage " + quoted(key) + " of " + numel + " elements, over the size limit");
             }
             byte[] data = readEntry(zip, e, path, bytes);
             if (data.length != bytes) {
-                throw new UserException(path + ": storage '" + key + "' holds " + data.length + " bytes, but data.pkl "
+                throw new UserException(path + ": storage " + quoted(key) + " holds " + data.length + " bytes, but data.pkl "
                         + "says " + numel + " " + type.name() + " elements (" + bytes + " bytes)");
             }
             Storage s = new Storage(type.dtype(), ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN), numel);

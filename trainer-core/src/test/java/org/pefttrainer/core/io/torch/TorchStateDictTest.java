@@ -80,6 +80,27 @@ class TorchStateDictTest {
         assertEquals(f + ": data.pkl is truncated (at byte 3)", e.getMessage());
     }
 
+    /** Found by `peft bench fuzz-bin --seed 2`: a storage key holding a line break made a two-line message. */
+    @Test
+    void namesFromTheFileAreEscapedInTheOneLineError(@TempDir Path tmp) throws IOException {
+        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) 0x80, 2, '('});
+        for (String str : new String[] {"storage", null, "1\n", "cpu"}) {
+            if (str == null) {
+                p.writeBytes("ctorch\nFloatStorage\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                continue;
+            }
+            p.write('X');
+            p.writeBytes(new byte[] {(byte) str.length(), 0, 0, 0});
+            p.writeBytes(str.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        p.writeBytes(new byte[] {'K', 4, 't', 'Q', '.'});
+        Path f = tmp.resolve("adapter_model.bin");
+        write(f, Map.of("archive/data.pkl", p.toByteArray()));
+        UserException e = assertThrows(UserException.class, () -> TorchStateDict.read(f));
+        assertEquals(f + ": the pickle refers to storage '1\\n', which the archive does not hold", e.getMessage());
+    }
+
     private static void write(Path f, Map<String, byte[]> entries) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(out)) {
