@@ -2,9 +2,6 @@ package org.pefttrainer.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,22 +26,11 @@ public final class FuzzBinCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = Files.createTempDirectory("peft-fuzz");
-        Path file = dir.resolve("adapter_model.bin");
-        try {
+        return MutationFuzz.inTempFile("adapter_model.bin", file -> {
+            TorchPickleFuzz fuzz = new TorchPickleFuzz(file);
             out.println("bench fuzz-bin: seeds " + TorchPickleFuzz.SEEDS + "; " + inputs + " inputs, seed " + seed);
             out.flush();
-            TorchPickleFuzz.Result r = new TorchPickleFuzz(file).run(inputs, seed);
-            out.printf(Locale.ROOT, "bench fuzz-bin: %,d inputs in %.1f s (%,.0f/s): %,d loaded, %,d refused with a"
-                    + " one-line error, %,d findings%n", r.inputs(), r.seconds(), r.inputs() / r.seconds(), r.loaded(),
-                    r.refused(), r.findingCount());
-            out.println("  by mutation: " + r.byMutation());
-            r.findings().forEach(f -> out.println("  finding: " + f));
-            out.flush();
-            return r.findingCount() == 0 ? 0 : 1;
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
-        }
+            return MutationFuzz.report(out, "fuzz-bin", fuzz.run(inputs, seed));
+        });
     }
 }

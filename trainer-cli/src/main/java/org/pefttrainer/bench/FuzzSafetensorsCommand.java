@@ -2,9 +2,6 @@ package org.pefttrainer.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,24 +26,11 @@ public final class FuzzSafetensorsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = Files.createTempDirectory("peft-fuzz");
-        Path file = dir.resolve("input.safetensors");
-        try {
+        return MutationFuzz.inTempFile("input.safetensors", file -> {
             SafetensorsFuzz fuzz = new SafetensorsFuzz(file);
-            out.println("bench fuzz-safetensors: seeds " + SafetensorsFuzz.describeSeeds(fuzz) + "; " + inputs
-                    + " inputs, seed " + seed);
+            out.println("bench fuzz-safetensors: seeds " + SafetensorsFuzz.describeSeeds(fuzz) + "; " + inputs + " inputs, seed " + seed);
             out.flush();
-            SafetensorsFuzz.Result r = fuzz.run(inputs, seed);
-            out.printf(Locale.ROOT, "bench fuzz-safetensors: %,d inputs in %.1f s (%,.0f/s): %,d loaded correctly, %,d"
-                    + " refused with a one-line error, %,d findings%n", r.inputs(), r.seconds(), r.inputs() / r.seconds(),
-                    r.loaded(), r.refused(), r.findingCount());
-            out.println("  by mutation: " + r.byMutation());
-            r.findings().forEach(f -> out.println("  finding: " + f));
-            out.flush();
-            return r.findingCount() == 0 ? 0 : 1;
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
-        }
+            return MutationFuzz.report(out, "fuzz-safetensors", fuzz.run(inputs, seed));
+        });
     }
 }

@@ -11,10 +11,8 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -22,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsReader;
@@ -40,11 +37,9 @@ import org.pefttrainer.core.io.safetensors.TensorInfo;
  *       and every tensor's values equal the file's bytes decoded here, independently of the reader.</li>
  * </ul>
  * Anything else (another exception, an error without the path, a multi-line message, a wrong value, an input that
- * takes over {@link #SLOW_NANOS}) is a finding, kept with the mutation that caused it.
+ * takes over {@link MutationFuzz#SLOW_NANOS}) is a finding, kept with the mutation that caused it.
  */
-public final class SafetensorsFuzz {
-    /** An input slower than this counts as a hang. */
-    public static final long SLOW_NANOS = 2_000_000_000L;
+public final class SafetensorsFuzz implements MutationFuzz.Target<SafetensorsFuzz.Mutant> {
     static final List<String> SEEDS = List.of("special_values.safetensors", "random.safetensors",
             "prompt-tuning.safetensors", "lora-qv.safetensors");
 
@@ -53,13 +48,9 @@ public final class SafetensorsFuzz {
     private static final ObjectMapper STRICT = new ObjectMapper()
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    /** Inputs run, outcomes, and the findings (at most 50 kept). */
-    public record Result(long inputs, long loaded, long refused, Map<String, Long> byMutation, List<String> findings,
-            long findingCount, double seconds) {}
-
     private record Seed(String name, byte[] bytes, ObjectNode header, long headerLen) {}
 
-    private record Mutant(byte[] bytes, String mutation, String tensor) {}
+    record Mutant(byte[] bytes, String mutation, String tensor) {}
 
     private final List<Seed> seeds = new ArrayList<>();
     private final Path file;
@@ -82,56 +73,30 @@ public final class SafetensorsFuzz {
         }
     }
 
-    public Result run(long inputs, long seed) {
-        Random rnd = new Random(seed);
-        long loaded = 0;
-        long refused = 0;
-        long findingCount = 0;
-        List<String> findings = new ArrayList<>();
-        Map<String, Long> byMutation = new TreeMap<>();
-        long t0 = System.nanoTime();
-        for (long i = 0; i < inputs; i++) {
-            Seed s = seeds.get(rnd.nextInt(seeds.size()));
-            Mutant m = mutate(s, rnd);
-            byMutation.merge(m.mutation().replaceAll("[ (].*", ""), 1L, Long::sum);
-            String finding;
-            long start = System.nanoTime();
-            try {
-                write(m.bytes());
-                finding = loadAndCheck(m);
-                if (finding == null) {
-                    loaded++;
-                }
-            } catch (UserException e) {
-                finding = checkRefusal(m, e);
-                if (finding == null) {
-                    refused++;
-                }
-            } catch (Throwable e) { // NOPMD: anything else, an OutOfMemoryError too, is what this looks for
-                finding = "threw " + e;
-            }
-            long took = System.nanoTime() - start;
-            if (finding == null && took > SLOW_NANOS) {
-                finding = String.format("took %.1f s", took / 1e9);
-            }
-            if (finding != null) {
-                findingCount++;
-                if (findings.size() < 50) {
-                    findings.add("input " + i + " (seed " + s.name() + ", " + m.mutation() + "): " + finding);
-                }
-            }
-        }
-        return new Result(inputs, loaded, refused, byMutation, findings, findingCount, (System.nanoTime() - t0) / 1e9);
+    public MutationFuzz.Result run(long inputs, long seed) {
+        return MutationFuzz.run(file, this, inputs, seed);
     }
 
-    private void write(byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+    @Override
+    public MutationFuzz.Input<Mutant> next(Random rnd) {
+        Seed s = seeds.get(rnd.nextInt(seeds.size()));
+        Mutant m = mutate(s, rnd);
+        return new MutationFuzz.Input<>(m.bytes(), s.name(), m.mutation(), m);
+    }
+
+    @Override
+    public String load(Path f, MutationFuzz.Input<Mutant> in) {
+        return loadAndCheck(in.detail());
+    }
+
+    @Override
+    public String refusal(Path f, MutationFuzz.Input<Mutant> in, UserException e) {
+        String wrong = MutationFuzz.oneLineNamingFile(f, e);
+        Mutant m = in.detail();
+        if (wrong == null && m.tensor() != null && !e.getMessage().contains("'" + m.tensor() + "'")) {
+            wrong = "error does not name tensor '" + m.tensor() + "': " + e.getMessage();
         }
+        return wrong;
     }
 
     /** Opens and reads every tensor; null when the load is correct, else what is wrong with it. */
@@ -272,20 +237,6 @@ public final class SafetensorsFuzz {
             return (float) (sign * Math.scalb((double) frac, -24));
         }
         return (float) (sign * Math.scalb(1024.0 + frac, exp - 25));
-    }
-
-    private String checkRefusal(Mutant m, UserException e) {
-        String msg = e.getMessage();
-        if (msg == null || msg.contains("\n")) {
-            return "error is not one line: " + msg;
-        }
-        if (!msg.startsWith(file.toString() + ": ")) {
-            return "error does not start with the file: " + msg;
-        }
-        if (m.tensor() != null && !msg.contains("'" + m.tensor() + "'")) {
-            return "error does not name tensor '" + m.tensor() + "': " + msg;
-        }
-        return null;
     }
 
     // ---- mutations ----

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,19 +25,14 @@ import org.pefttrainer.core.io.torch.TorchStateDict;
  * made huge or negative, the tensor-rebuilding global swapped for a code-running one) and the archive (a storage
  * record truncated, grown or removed, the zip itself cut short). Each input must end in a load or in the project's
  * one-line {@link UserException} starting with the file's path; anything else (another exception or error, a
- * multi-line message, an input slower than {@link #SLOW_NANOS}) is a finding. A loaded mutant is not compared with
+ * multi-line message, an input slower than {@link MutationFuzz#SLOW_NANOS}) is a finding. A loaded mutant is not compared with
  * anything: a mutation inside a key or a value is a different but valid file. That the reader reads the seeds'
  * values right is trainer-core's TorchStateDictTest.
  */
-public final class TorchPickleFuzz {
-    public static final long SLOW_NANOS = 2_000_000_000L;
+public final class TorchPickleFuzz implements MutationFuzz.Target<Void> {
     static final List<String> SEEDS = List.of("lora-patterns.bin", "mixed-storages.bin");
     static final List<String> MUTATIONS = List.of("byte", "bit", "truncated-pickle", "integer", "global",
             "storage-truncated", "storage-grown", "storage-missing", "truncated-zip");
-
-    /** Inputs run, outcomes, and the findings (at most 50 kept). */
-    public record Result(long inputs, long loaded, long refused, Map<String, Long> byMutation, List<String> findings,
-            long findingCount, double seconds) {}
 
     private final Path file;
     private final List<Map<String, byte[]>> seeds = new ArrayList<>();
@@ -63,47 +57,27 @@ public final class TorchPickleFuzz {
         }
     }
 
-    public Result run(long inputs, long seed) {
-        Random rnd = new Random(seed);
-        long loaded = 0;
-        long refused = 0;
-        long findingCount = 0;
-        Map<String, Long> byMutation = new LinkedHashMap<>();
-        List<String> findings = new ArrayList<>();
-        long start = System.nanoTime();
-        for (long i = 0; i < inputs; i++) {
-            Map<String, byte[]> entries = new TreeMap<>(seeds.get(rnd.nextInt(seeds.size())));
-            String mutation = MUTATIONS.get(rnd.nextInt(MUTATIONS.size()));
-            byMutation.merge(mutation, 1L, Long::sum);
-            byte[] archive = mutate(entries, mutation, rnd);
-            String finding;
-            long t0 = System.nanoTime();
-            try {
-                Files.write(file, archive);
-                TorchStateDict.read(file);
-                loaded++;
-                finding = null;
-            } catch (UserException e) {
-                refused++;
-                finding = e.getMessage().startsWith(file.toString()) && !e.getMessage().contains("\n") ? null
-                        : "not one line naming the file: " + e.getMessage();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-                finding = e.toString();
-            }
-            if (finding == null && System.nanoTime() - t0 > SLOW_NANOS) {
-                finding = "slow: " + (System.nanoTime() - t0) / 1_000_000 + " ms";
-            }
-            if (finding != null) {
-                findingCount++;
-                if (findings.size() < 50) {
-                    findings.add("input " + i + " (" + mutation + "): " + finding);
-                }
-            }
-        }
-        return new Result(inputs, loaded, refused, byMutation, findings, findingCount,
-                (System.nanoTime() - start) / 1e9);
+    public MutationFuzz.Result run(long inputs, long seed) {
+        return MutationFuzz.run(file, this, inputs, seed);
+    }
+
+    @Override
+    public MutationFuzz.Input<Void> next(Random rnd) {
+        int s = rnd.nextInt(seeds.size());
+        String mutation = MUTATIONS.get(rnd.nextInt(MUTATIONS.size()));
+        return new MutationFuzz.Input<>(mutate(new TreeMap<>(seeds.get(s)), mutation, rnd), SEEDS.get(s), mutation,
+                null);
+    }
+
+    @Override
+    public String load(Path f, MutationFuzz.Input<Void> in) {
+        TorchStateDict.read(f);
+        return null;
+    }
+
+    @Override
+    public String refusal(Path f, MutationFuzz.Input<Void> in, UserException e) {
+        return MutationFuzz.oneLineNamingFile(f, e);
     }
 
     private static byte[] mutate(Map<String, byte[]> entries, String mutation, Random rnd) {

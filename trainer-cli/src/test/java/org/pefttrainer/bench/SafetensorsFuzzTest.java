@@ -18,7 +18,7 @@ class SafetensorsFuzzTest {
 
     @Test
     void everyMutatedFileIsRefusedInOneLineOrLoadsItsBytes() {
-        SafetensorsFuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
+        MutationFuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
                 () -> new SafetensorsFuzz(dir.resolve("input.safetensors")).run(15_000, 20261204));
         assertEquals(0, r.findingCount(), String.join("\n", r.findings()));
         assertTrue(r.loaded() > 1000 && r.refused() > 5000, "both outcomes occur: " + r);

@@ -18,7 +18,7 @@ class TorchPickleFuzzTest {
 
     @Test
     void everyMutatedBinLoadsOrIsRefusedInOneLine() {
-        TorchPickleFuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
+        MutationFuzz.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
                 () -> new TorchPickleFuzz(dir.resolve("adapter_model.bin")).run(3_000, 20261206));
         assertEquals(0, r.findingCount(), String.join("\n", r.findings()));
         assertTrue(r.loaded() > 100 && r.refused() > 1000, "both outcomes occur: " + r);

@@ -78,14 +78,7 @@ class CausalLoraParityTest {
                 SafetensorsReader ref = SafetensorsReader.open(dir.resolve("peft-lora/grads.safetensors"))) {
             CausalLM model = (CausalLM) Architectures.load(HfModelFolder.open(dir), m);
             LoraModel lora = (LoraModel) AdapterLoader.load(dir.resolve("peft-lora"), model, m);
-            int rows = hfLabels.size();
-            int width = hfLabels.get(0).size();
-            long[] shifted = new long[rows * width];
-            for (int r = 0; r < rows; r++) {
-                for (int t = 0; t < width; t++) {
-                    shifted[r * width + t] = t + 1 < width ? hfLabels.get(r).get(t + 1).asLong() : -100;
-                }
-            }
+            NDArray shifted = org.pefttrainer.peft.CausalFixtures.shiftedLabels(m, hfLabels);
             float loss;
             try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
                 ForwardContext ctx = new ForwardContext(m, true, lora.linearHook(), null);
@@ -94,12 +87,12 @@ class CausalLoraParityTest {
                     // the fixture's left-padded row uses generate()'s position ids (GPT-2's positions are absolute)
                     NDArray logits = model.forward(ctx, matrix(m, in.get("input_ids")),
                             matrix(m, in.get("attention_mask")), matrix(m, in.get("position_ids")), null);
-                    l = org.pefttrainer.core.tensor.Ops.crossEntropy(logits, m.create(shifted, new Shape(rows, width)));
+                    l = org.pefttrainer.core.tensor.Ops.crossEntropy(logits, shifted);
                 } else {
                     // the trainer's loss (positions 0..T-1, labelled positions projected only): RoPE sees relative
                     // positions alone, so the left-padded row's shifted positions change nothing
                     l = org.pefttrainer.core.task.TaskForward.loss(model, ctx, matrix(m, in.get("input_ids")),
-                            matrix(m, in.get("attention_mask")), null, m.create(shifted, new Shape(rows, width)));
+                            matrix(m, in.get("attention_mask")), null, shifted);
                 }
                 loss = l.getFloat();
                 gc.backward(l);

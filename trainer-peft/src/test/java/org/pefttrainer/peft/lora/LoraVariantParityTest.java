@@ -206,15 +206,8 @@ class LoraVariantParityTest {
                     if (model instanceof CausalLM) {
                         // transformers shifts the labels inside the model; the fixture's rows keep generate()'s
                         // position ids, so the logits come from the same forward as the logits check
-                        int rows = labels.size();
-                        int width = labels.get(0).size();
-                        long[] shifted = new long[rows * width];
-                        for (int r = 0; r < rows; r++) {
-                            for (int t = 0; t < width; t++) {
-                                shifted[r * width + t] = t + 1 < width ? labels.get(r).get(t + 1).asLong() : -100;
-                            }
-                        }
-                        l = Ops.crossEntropy(logits(model, ctx, in), m.create(shifted, new Shape(rows, width)));
+                        NDArray shifted = org.pefttrainer.peft.CausalFixtures.shiftedLabels(m, labels);
+                        l = Ops.crossEntropy(logits(model, ctx, in), shifted);
                     } else {
                         l = TaskForward.loss(model, ctx, JsonArrays.matrix(m, in.get("input_ids")),
                                 JsonArrays.matrix(m, in.get("attention_mask")),

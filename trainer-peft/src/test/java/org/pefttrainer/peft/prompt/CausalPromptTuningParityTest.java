@@ -60,12 +60,7 @@ class CausalPromptTuningParityTest {
             JsonNode labels = in.get("labels");
             int rows = labels.size();
             int width = labels.get(0).size();
-            long[] shifted = new long[rows * width];
-            for (int r = 0; r < rows; r++) {
-                for (int t = 0; t < width; t++) {
-                    shifted[r * width + t] = t + 1 < width ? labels.get(r).get(t + 1).asLong() : -100;
-                }
-            }
+            NDArray shifted = org.pefttrainer.peft.CausalFixtures.shiftedLabels(m, labels);
             float[] logits;
             float loss;
             try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
@@ -74,7 +69,7 @@ class CausalPromptTuningParityTest {
                 assertArrayEquals(new long[] {rows, 4 + width, model.vocabSize()}, full.getShape().getShape());
                 logits = full.toFloatArray();
                 // the trainer's loss: only the labelled positions are projected to the vocabulary
-                NDArray l = TaskForward.loss(model, ctx, ids, mask, null, m.create(shifted, new Shape(rows, width)));
+                NDArray l = TaskForward.loss(model, ctx, ids, mask, null, shifted);
                 loss = l.getFloat();
                 gc.backward(l);
             }
