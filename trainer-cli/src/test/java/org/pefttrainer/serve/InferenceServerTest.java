@@ -1,6 +1,7 @@
 package org.pefttrainer.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,51 @@ class InferenceServerTest {
     static String generateBody(String adapter, String text, String extra) {
         return "{\"adapter\": " + (adapter == null ? "null" : "\"" + adapter + "\"") + ", \"text\": \"" + text + "\""
                 + extra + "}";
+    }
+
+    /**
+     * A DoRA adapter shares the mixed generate call with plain LoRA and the base; an adapter with a trained lm_head
+     * copy (modules_to_save, made different from the base's here) runs in a call of its own. Every row gets what it
+     * gets alone.
+     */
+    @Test
+    void doraAndModulesToSaveAdaptersInOneRequestListGetWhatTheyGetAlone(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            var t5 = org.pefttrainer.core.model.t5.T5Loader.load(
+                    org.pefttrainer.core.io.hf.HfModelFolder.open(fx.model), m, null);
+            var init = org.pefttrainer.peft.lora.LoraInit.NONE;
+            try (var dora = org.pefttrainer.peft.lora.LoraModel.create(t5, org.pefttrainer.peft.lora.LoraConfig
+                    .builder().r(4).loraAlpha(8).useDora(true).initLoraWeights(init).build(), 4, m);
+                    var whole = org.pefttrainer.peft.lora.LoraModel.create(t5, org.pefttrainer.peft.lora.LoraConfig
+                    .builder().r(2).modulesToSave(List.of("lm_head")).initLoraWeights(init).build(), 5, m)) {
+                whole.overrides().values().forEach(v -> v.muli(1.5f));
+                dora.save(tmp.resolve("dora"));
+                whole.save(tmp.resolve("whole"));
+            }
+        }
+        engine.load("d", tmp.resolve("dora"));
+        engine.load("w", tmp.resolve("whole"));
+        try {
+            List<String> adapters = Arrays.asList("a", "d", "w", null, "w", "d");
+            List<InferenceEngine.Row> rows = new ArrayList<>();
+            for (int i = 0; i < adapters.size(); i++) {
+                rows.add(new InferenceEngine.Row(adapters.get(i), InferenceFixtures.text(i)));
+            }
+            List<Completion> together;
+            synchronized (InferenceServerTest.class) {
+                GradMode.disableOnThisThread();
+                together = engine.generate(rows, DEFAULTS);
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                assertEquals(alone(adapters.get(i), rows.get(i).text(), DEFAULTS), together.get(i).best(),
+                        "row " + i + " (" + adapters.get(i) + ")");
+            }
+            assertNotEquals(alone("w", rows.get(2).text(), DEFAULTS), alone(null, rows.get(2).text(), DEFAULTS),
+                    "the lm_head copy changes the output");
+        } finally {
+            engine.registry().unload("d");
+            engine.registry().unload("w");
+        }
     }
 
     @Test
