@@ -3,8 +3,7 @@ package org.pefttrainer.recipes;
 import ai.djl.ndarray.NDArray;
 import java.nio.file.Path;
 import java.util.Map;
-import org.pefttrainer.core.model.InputEmbeddingHook;
-import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.peft.adapter.Adapter;
 
@@ -28,13 +27,8 @@ public final class AdapterTrainable implements Trainable {
     }
 
     @Override
-    public LinearHook linearHook() {
-        return adapter.linearHook();
-    }
-
-    @Override
-    public InputEmbeddingHook inputEmbeddingHook() {
-        return adapter.inputEmbeddingHook();
+    public ForwardContext attach(ForwardContext ctx) {
+        return adapter.attach(ctx);
     }
 
     @Override

@@ -59,7 +59,7 @@ final class EpochEvaluation implements EpochEndListener {
 
     @Override
     public Map<String, Double> onEpochEnd(int epoch, int globalStep, Trainable trainable) {
-        EvalResult r = evaluator.evaluate(examples, session.root(), trainable.linearHook(), trainable.inputEmbeddingHook(),
+        EvalResult r = evaluator.evaluate(examples, session.root(), trainable,
                 null);
         Path dir = runDir.resolve("eval").resolve("epoch-" + epoch);
         EvalOutput.write(dir, r, cfg.eval().useStemmer(), Json.MAPPER.createObjectNode()
@@ -78,7 +78,7 @@ final class EpochEvaluation implements EpochEndListener {
         r.estimates().forEach((k, e) -> line.append(' ').append(k).append(String.format(Locale.ROOT, " %.4f", e.value())));
         if (tokenized != null) {
             ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tokenized, collator,
-                    cfg.eval().batchSize(), session.root(), trainable.linearHook(), trainable.inputEmbeddingHook());
+                    cfg.eval().batchSize(), session.root(), trainable);
             var b = cfg.eval().bootstrap();
             Resampling.Estimate loss = Resampling.estimate(tokenized.size(), Resampling.ratio(vl.nllSums(), vl.tokens()),
                     new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed()));

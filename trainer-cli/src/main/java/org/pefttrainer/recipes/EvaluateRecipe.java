@@ -29,6 +29,7 @@ import org.pefttrainer.eval.evaluate.Evaluator;
 import org.pefttrainer.eval.metrics.Resampling;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
+import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.prompt.PromptTuningConfig;
 
@@ -49,6 +50,7 @@ public final class EvaluateRecipe {
         Path outDir = target.path();
         try (ModelSession session = ModelSession.open(cfg)) {
             Adapter adapter = cfg.adapter().map(p -> AdapterLoader.load(p, session.model(), session.root())).orElse(null);
+            ModelHooks hooks = adapter == null ? ModelHooks.NONE : adapter;
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
                 GenerationSettings resolved = GenerationSettings.of(cfg.generation(), session.folder());
@@ -68,15 +70,13 @@ public final class EvaluateRecipe {
                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
                             .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO)
                             .build()) {
-                        r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
-                                adapter == null ? null : adapter.inputEmbeddingHook(), bar::stepTo);
+                        r = evaluator.evaluate(examples, session.root(), hooks, bar::stepTo);
                     }
                 } else {
                     ProgressLines lines = new ProgressLines("eval", " examples", System.err,
                             ProgressLines.intervalSeconds(), System::nanoTime);
                     lines.start(examples.size(), 0);
-                    r = evaluator.evaluate(examples, session.root(), adapter == null ? null : adapter.linearHook(),
-                            adapter == null ? null : adapter.inputEmbeddingHook(), n -> lines.stepTo(n, null));
+                    r = evaluator.evaluate(examples, session.root(), hooks, n -> lines.stepTo(n, null));
                     lines.finish();
                 }
                 ObjectNode about = Json.MAPPER.createObjectNode();
@@ -94,8 +94,7 @@ public final class EvaluateRecipe {
                     List<TokenizedExample> tok = encoded;
                     ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok,
                             TaskData.collator(session, cfg.data()), cfg.eval().batchSize(), session.root(),
-                            adapter == null ? null : adapter.linearHook(),
-                            adapter == null ? null : adapter.inputEmbeddingHook());
+                            hooks);
                     loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));
                     ObjectNode l = about.putObject("loss");
                     l.put("value", loss.value()).put("low", loss.low()).put("high", loss.high());

@@ -17,8 +17,7 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfCheckpointWriter;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.InputEmbeddingHook;
-import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ForwardContext;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.train.Trainable;
@@ -52,13 +51,8 @@ public final class FullModelTrainable implements Trainable {
     }
 
     @Override
-    public LinearHook linearHook() {
-        return null;
-    }
-
-    @Override
-    public InputEmbeddingHook inputEmbeddingHook() {
-        return null;
+    public ForwardContext attach(ForwardContext ctx) {
+        return ctx; // the weights themselves train: no hooks
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.pefttrainer.parity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -181,6 +182,11 @@ class OurAdaptersExportTest {
             Trainer.Result r = new Trainer(s, model, trainable, e -> Collections.nCopies(steps, batch), run, List.of(),
                     TrainProgress.NONE, null).train(false);
             assertEquals(Trainer.Outcome.COMPLETED, r.outcome());
+            if (adapter instanceof LoraModel lora) {
+                // the trainer must run with the replaced parameters (modules_to_save, biases), not only LoRA's deltas
+                lora.overrides().forEach((param, trained) -> assertFalse(java.util.Arrays.equals(
+                        model.weights().get(param).toFloatArray(), trained.toFloatArray()), param + " did not train"));
+            }
             adapter.save(dir);
             float[] ours;
             long[] shape;

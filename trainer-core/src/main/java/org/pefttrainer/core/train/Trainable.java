@@ -3,22 +3,16 @@ package org.pefttrainer.core.train;
 import ai.djl.ndarray.NDArray;
 import java.nio.file.Path;
 import java.util.Map;
-import org.pefttrainer.core.model.InputEmbeddingHook;
-import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ModelHooks;
 
 /**
  * What a training run optimises: a LoRA adapter, a soft prompt, or the full model. The trainer only sees named
- * arrays that require gradients, the hooks they contribute to the forward pass, and how to save the result.
+ * arrays that require gradients, the hooks they put on the forward pass ({@link ModelHooks#attach}), and how to save
+ * the result.
  */
-public interface Trainable {
+public interface Trainable extends ModelHooks {
     /** Arrays that require gradients, by stable name (PEFT key names for adapters), in a fixed order. */
     Map<String, NDArray> parameters();
-
-    /** Contribution to every linear projection, or null. */
-    LinearHook linearHook();
-
-    /** Rewrite of the encoder input (prompt tuning), or null. */
-    InputEmbeddingHook inputEmbeddingHook();
 
     /** Writes the user-facing result (a PEFT adapter folder, or a HF model folder) into the existing folder {@code dir}. */
     void saveTo(Path dir);

@@ -326,9 +326,9 @@ public final class Trainer {
                 try (NDManager micro = stepManager.newSubManager();
                         GradientCollector collector = engine.newGradientCollector()) {
                     // Dropout masks are a function of (seed, update, micro-batch): resumed runs draw the same ones.
-                    ForwardContext ctx = new ForwardContext(micro, true, trainable.linearHook(),
-                            trainable.inputEmbeddingHook()).withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L
-                                    + (long) step * 1_000_003L + microIndex++);
+                    ForwardContext ctx = trainable.attach(new ForwardContext(micro, true, null, null))
+                            .withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L + (long) step * 1_000_003L
+                                    + microIndex++);
                     NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
                     NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
                     NDArray decIds = batch.decoderInputIds() == null ? null

@@ -6,9 +6,8 @@ import java.util.List;
 import org.pefttrainer.core.data.batch.Batch;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
-import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.core.tensor.Ops;
@@ -40,7 +39,7 @@ public final class ValidationLoss {
     private ValidationLoss() {}
 
     public static Result compute(LanguageModel model, List<TokenizedExample> examples, Collator collator,
-                                 int batchSize, NDManager parent, LinearHook linear, InputEmbeddingHook input) {
+                                 int batchSize, NDManager parent, ModelHooks hooks) {
         int n = examples.size();
         double[] nll = new double[n];
         double[] tokens = new double[n];
@@ -52,7 +51,7 @@ public final class ValidationLoss {
             }
             Batch b = collator.collate(examples, idx);
             try (NDManager m = parent.newSubManager()) {
-                ForwardContext ctx = new ForwardContext(m, false, linear, input);
+                ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
                 NDArray ids = m.create(b.inputIds(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
                 NDArray mask = m.create(b.attentionMask(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
                 NDArray dec = b.decoderInputIds() == null ? null

@@ -104,8 +104,7 @@ class GradientClippingTest {
             params.values().forEach(p -> p.setRequiresGradient(true));
             Trainable trainable = new Trainable() {
                 @Override public Map<String, NDArray> parameters() { return params; }
-                @Override public LinearHook linearHook() { return null; }
-                @Override public InputEmbeddingHook inputEmbeddingHook() { return null; }
+                @Override public ForwardContext attach(ForwardContext ctx) { return ctx; }
                 @Override public void saveTo(Path d) {}
                 @Override public String describe() { return "a, b"; }
             };

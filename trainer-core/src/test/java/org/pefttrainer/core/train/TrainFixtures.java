@@ -20,7 +20,7 @@ import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.hf.HfModelFolder;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.io.safetensors.SafetensorsWriter;
-import org.pefttrainer.core.model.InputEmbeddingHook;
+import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.t5.T5Config;
 import org.pefttrainer.core.model.t5.T5Loader;
@@ -119,13 +119,8 @@ final class TrainFixtures {
         }
 
         @Override
-        public LinearHook linearHook() {
-            return hook;
-        }
-
-        @Override
-        public InputEmbeddingHook inputEmbeddingHook() {
-            return null;
+        public ForwardContext attach(ForwardContext ctx) {
+            return ctx.withHooks(hook, null, null);
         }
 
         @Override

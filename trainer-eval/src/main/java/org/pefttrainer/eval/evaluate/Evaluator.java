@@ -12,10 +12,9 @@ import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
-import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.LinearHook;
+import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
 
@@ -55,7 +54,7 @@ public final class Evaluator {
      * Evaluates {@code examples} with the given adapter hooks (null for the base model); {@code progress} receives
      * the number of examples done after each batch.
      */
-    public EvalResult evaluate(List<Example> examples, NDManager parent, LinearHook linear, InputEmbeddingHook input,
+    public EvalResult evaluate(List<Example> examples, NDManager parent, ModelHooks hooks,
             IntConsumer progress) {
         long t0 = System.nanoTime();
         int n = examples.size();
@@ -79,7 +78,7 @@ public final class Evaluator {
                 batch.add(sources[order[k]]);
             }
             try (NDManager m = parent.newSubManager()) {
-                ForwardContext ctx = new ForwardContext(m, false, linear, input);
+                ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
                 GenerationResult r = generator.generate(ctx, batch, settings.generation());
                 for (int k = start; k < end; k++) {
                     long[] tokens = r.best(k - start).tokens();

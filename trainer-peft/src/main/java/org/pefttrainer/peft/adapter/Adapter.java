@@ -8,6 +8,7 @@ import org.pefttrainer.core.model.InputEmbeddingHook;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LinearHook;
 import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.core.model.ParameterHook;
 
 /**
@@ -19,7 +20,7 @@ import org.pefttrainer.core.model.ParameterHook;
  * {@link #close()}. They are created with {@code requiresGradient(true)}; DJL only records gradients inside a
  * GradientCollector, so inference is not slowed by it.
  */
-public interface Adapter extends AutoCloseable {
+public interface Adapter extends ModelHooks, AutoCloseable {
     /** PEFT's name for the single adapter of a model, used unless the caller names it. */
     String DEFAULT_NAME = "default";
 
@@ -52,6 +53,7 @@ public interface Adapter extends AutoCloseable {
     }
 
     /** {@code ctx} with this adapter's hooks in effect. */
+    @Override
     default ForwardContext attach(ForwardContext ctx) {
         return ctx.withHooks(linearHook(), inputEmbeddingHook(), parameterHook());
     }
