@@ -15,6 +15,14 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def random_model(config_path, causal_only=False):
     """(model_type, config, model) with random weights: GPT-2, the Llama family (llama, mistral, qwen2) or T5."""
     with open(config_path) as f:

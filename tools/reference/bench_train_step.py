@@ -12,8 +12,12 @@ sequence of src + tgt tokens; the labels are the tgt tokens (the src part -100, 
 with --labels all every next token.
 --mode dora: the same with use_dora (DoRA's magnitude vectors train too).
 --mode full: every weight trains.
-Prints one JSON line: tokens/s where tokens = batch x (src + tgt) per step, over the timed steps only, and the
-process's peak resident set size.
+--gradient-checkpointing: model.gradient_checkpointing_enable() (and, for LoRA, enable_input_require_grads(), as
+PEFT does for a checkpointed model, else no gradient reaches the adapters).
+Prints one JSON line: tokens/s where tokens = batch x (src + tgt) per step, over the timed steps only, the
+process's peak resident set size, and a breakdown as peft-trainer's bench computes it: runtime (RSS before the model
+is built), weights (the fp32 base), adapter + optimizer (trainable parameters x 4 fp32 copies: value, gradient, AdamW's two
+moments; 3 for full, whose values are the weights), activations peak (peak RSS minus the RSS before the first step and the 3 copies the first step adds).
 """
 import argparse
 import json
@@ -30,7 +34,7 @@ import transformers
 import peft
 from peft import LoraConfig, TaskType, get_peft_model
 
-from bench_common import peak_rss_mib, random_model
+from bench_common import peak_rss_mib, random_model, rss_mib
 
 
 def main():
@@ -48,12 +52,20 @@ def main():
     ap.add_argument("--labels", choices=["target", "all"], default="target",
                     help="decoder-only: labels on the tgt tokens only, the src part -100 as training masks the "
                          "prompt (target, default), or on every next token (all)")
+    ap.add_argument("--gradient-checkpointing", action="store_true",
+                    help="recompute every block in the backward pass (gradient_checkpointing_enable)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    rss_before = rss_mib()
     model_type, config, model = random_model(args.config)
+    rss_model = rss_mib()
     causal = model_type != "t5"
+    if args.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        if args.mode in ("lora", "dora"):
+            model.enable_input_require_grads()
     if args.mode in ("lora", "dora"):
         model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM if causal else TaskType.SEQ_2_SEQ_LM,
                                                  r=8, lora_alpha=32, lora_dropout=0.05,
@@ -81,6 +93,7 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         return loss.item()
 
+    rss_before_step = rss_mib()
     for _ in range(args.warmup):
         step()
     start = time.perf_counter()
@@ -88,7 +101,10 @@ def main():
     elapsed = time.perf_counter() - start
 
     tokens_per_step = args.batch * (args.src + args.tgt)
+    trainable_mib = sum(p.numel() for p in params) * 4 / 2**20
+    peak = peak_rss_mib()
     print(json.dumps({
+        "gradient_checkpointing": args.gradient_checkpointing,
         "mode": args.mode,
         "config": args.config,
         "batch": args.batch, "src": args.src, "tgt": args.tgt, "labels": args.labels if causal else "target",
@@ -97,7 +113,12 @@ def main():
         "tokens_per_step": tokens_per_step,
         "seconds_per_step": elapsed / args.steps,
         "tokens_per_s": tokens_per_step * args.steps / elapsed,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": peak,
+        "runtime_mib": rss_before,
+        "rss_after_model_mib": rss_model,
+        "weights_mib": sum(p.numel() for p in model.parameters() if not p.requires_grad or args.mode == "full") * 4 / 2**20,
+        "adapter_optimizer_mib": (3 if args.mode == "full" else 4) * trainable_mib,
+        "activations_peak_mib": peak - rss_before_step - 3 * trainable_mib,
         "trainable_params": sum(p.numel() for p in params),
         "total_params": sum(p.numel() for p in model.parameters()),
         "last_loss": losses[-1],

@@ -38,7 +38,13 @@ import org.pefttrainer.recipes.FullModelTrainable;
  *
  * For a decoder-only config the batch is one sequence of SRC + TGT tokens per row (see {@link #causal}).
  *
- * <p>Arguments: {@code CONFIG_JSON MODE(lora|full) BATCH SRC TGT WARMUP STEPS [LABELS(target|all)]}.
+ * <p>Arguments: {@code CONFIG_JSON MODE(lora|dora|full) BATCH SRC TGT WARMUP STEPS [LABELS(target|all)
+ * [GRADIENT_CHECKPOINTING(true|false)]]}.
+ *
+ * <p>Memory breakdown (MiB): runtime = resident before the model loads (JVM, PyTorch); weights = the fp32 base;
+ * adapter + optimizer = the trainable parameters with their gradient and AdamW's two moments (4 fp32 copies);
+ * activations peak = peak RSS minus everything resident before the first step and the gradient and moments the
+ * first step allocates: what the forward keeps for the backward, and the backward's own temporaries.
  */
 public final class TrainStepBench {
     private TrainStepBench() {}
@@ -51,14 +57,15 @@ public final class TrainStepBench {
         int tgt = Integer.parseInt(a[4]);
         int warmup = Integer.parseInt(a[5]);
         int steps = Integer.parseInt(a[6]);
+        boolean checkpointing = a.length > 8 && Boolean.parseBoolean(a[8]);
         if (!Json.read(configJson).path("model_type").asText("").equals("t5")) {
-            causal(configJson, mode, batch, src, tgt, warmup, steps, a.length > 7 ? a[7] : "target");
+            causal(configJson, mode, batch, src, tgt, warmup, steps, a.length > 7 ? a[7] : "target", checkpointing);
             return;
         }
         Path dir = Files.createTempDirectory("bench-seq2seq");
         try (NDManager root = NDManager.newBaseManager()) {
-            Seq2SeqLM model = (Seq2SeqLM) randomModel(configJson, dir, root.newSubManager());
-            double rssModel = ProcessMemory.rssMib();
+            double[] rss = new double[2];
+            Seq2SeqLM model = (Seq2SeqLM) randomModel(configJson, dir, root.newSubManager(), rss);
             Trainable trainable = trainable(model, mode, HfModelFolder.open(dir.resolve("model")).config(), root);
             Random rng = new Random(0);
             long[][] ids = new long[batch][src];
@@ -78,7 +85,7 @@ public final class TrainStepBench {
             }
             TrainBatch tb = new TrainBatch(ids, mask, dec, labels, List.of());
             System.out.println(Json.compact(measure(model, trainable, tb, mode, warmup, steps, (long) batch * (src + tgt),
-                    rssModel).put("batch", batch).put("src", src).put("tgt", tgt)));
+                    rss, checkpointing).put("batch", batch).put("src", src).put("tgt", tgt)));
         } finally {
             AtomicFiles.deleteRecursively(dir);
         }
@@ -104,11 +111,11 @@ public final class TrainStepBench {
      * training masks the prompt) or, with "all", on every next token.
      */
     static void causal(Path configJson, String mode, int batch, int src, int tgt, int warmup, int steps,
-                       String labelMode) throws Exception {
+                       String labelMode, boolean checkpointing) throws Exception {
         Path dir = Files.createTempDirectory("bench-causal");
         try (NDManager root = NDManager.newBaseManager()) {
-            LanguageModel model = randomModel(configJson, dir, root.newSubManager());
-            double rssModel = ProcessMemory.rssMib();
+            double[] rss = new double[2];
+            LanguageModel model = randomModel(configJson, dir, root.newSubManager(), rss);
             Trainable trainable = trainable(model, mode, HfModelFolder.open(dir.resolve("model")).config(), root);
             int len = src + tgt;
             Random rng = new Random(0);
@@ -127,7 +134,7 @@ public final class TrainStepBench {
                 }
             }
             TrainBatch tb = new TrainBatch(ids, mask, null, labels, List.of());
-            ObjectNode out = measure(model, trainable, tb, mode, warmup, steps, (long) batch * len, rssModel)
+            ObjectNode out = measure(model, trainable, tb, mode, warmup, steps, (long) batch * len, rss, checkpointing)
                     .put("batch", batch).put("src", src).put("tgt", tgt).put("labels", labelMode);
             int labelled = 0;
             for (long[] row : labels) {
@@ -148,9 +155,14 @@ public final class TrainStepBench {
 
     /**
      * Random weights of a config's shape (fp32, seed 0), written as a model folder {@code dir/model} as init-model
-     * writes one (with a throwaway word-level tokenizer), and loaded on {@code manager}.
+     * writes one (with a throwaway word-level tokenizer), and loaded on {@code manager}; {@code rss} receives the
+     * resident MiB just before and just after the loading.
      */
     static LanguageModel randomModel(Path configJson, Path dir, NDManager manager) {
+        return randomModel(configJson, dir, manager, new double[2]);
+    }
+
+    static LanguageModel randomModel(Path configJson, Path dir, NDManager manager, double[] rss) {
         Path corpus;
         try {
             corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
@@ -159,12 +171,18 @@ public final class TrainStepBench {
         }
         ModelInitializer.initialize(dir.resolve("model"), ModelInitializer.configFile(configJson),
                 ModelInitializer.TokenizerSource.build(List.of(corpus), 100), 0, DType.F32, Long.MAX_VALUE, false);
-        return Architectures.load(HfModelFolder.open(dir.resolve("model")), manager);
+        System.gc(); // the generator's heap arrays are garbage now
+        rss[0] = ProcessMemory.rssMib();
+        LanguageModel model = Architectures.load(HfModelFolder.open(dir.resolve("model")), manager);
+        rss[1] = ProcessMemory.rssMib();
+        return model;
     }
 
     /** Runs {@code warmup + steps} updates of the real Trainer on one batch and times the last {@code steps}. */
     static ObjectNode measure(LanguageModel model, Trainable trainable, TrainBatch tb, String mode, int warmup,
-                              int steps, long tokensPerStep, double rssModel) throws java.io.IOException {
+                              int steps, long tokensPerStep, double[] rssBeforeAndAfterModel, boolean checkpointing)
+            throws java.io.IOException {
+        double rssBeforeStep = ProcessMemory.rssMib();
         Path runDir = Files.createTempDirectory("bench-train-step");
         try {
             int total = warmup + steps;
@@ -191,7 +209,7 @@ public final class TrainStepBench {
             };
             TrainerSettings s = new TrainerSettings(1, total, 1, 0.0, 1e-4, 0.01, 0.9, 0.999, 1e-8,
                     LrSchedule.Kind.CONSTANT, 0, 0, 1e-4, 0, 1_000_000, false, 0,
-                    TrainerSettings.NonfinitePolicy.STOP, 0, null, 0);
+                    TrainerSettings.NonfinitePolicy.STOP, 0, null, 0, 0, checkpointing);
             new Trainer(s, model, trainable, e -> all, runDir, List.of(), timer, null).train(false);
             double seconds = (stamps.get(total) - stamps.get(warmup)) / 1e9;
             ObjectNode out = Json.MAPPER.createObjectNode();
@@ -202,8 +220,16 @@ public final class TrainStepBench {
             out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
             out.put("seconds_per_step", seconds / steps);
             out.put("tokens_per_s", tokensPerStep * steps / seconds);
-            out.put("peak_rss_mib", ProcessMemory.peakRssMib());
-            out.put("rss_after_model_mib", rssModel);
+            double peak = ProcessMemory.peakRssMib();
+            double trainableMib = trainable.parameterCount() * 4.0 / (1 << 20);
+            out.put("gradient_checkpointing", checkpointing);
+            out.put("peak_rss_mib", peak);
+            out.put("rss_after_model_mib", rssBeforeAndAfterModel[1]);
+            out.put("runtime_mib", rssBeforeAndAfterModel[0]);
+            out.put("weights_mib", model.weights().parameterCount() * 4.0 / (1 << 20));
+            // the adapter's values, its gradient and AdamW's two moments; full: the values are the weights
+            out.put("adapter_optimizer_mib", (mode.equals("full") ? 3 : 4) * trainableMib);
+            out.put("activations_peak_mib", peak - rssBeforeStep - 3 * trainableMib);
             out.put("trainable_params", trainable.parameterCount());
             out.put("total_params", model.weights().parameterCount());
             out.put("last_loss", lastLoss[0]);

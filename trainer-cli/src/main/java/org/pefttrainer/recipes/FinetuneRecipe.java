@@ -177,7 +177,7 @@ public final class FinetuneRecipe {
                 t.logEvery(), t.checkpointEveryEpoch(), t.keepCheckpoints(),
                 TrainerSettings.NonfinitePolicy.valueOf(t.nonfinite().policy().name()), t.nonfinite().maxSkips(),
                 c.eval().everyEpoch() ? c.eval().metric().configName() : null, c.eval().earlyStoppingPatience(),
-                t.checkpointEverySteps());
+                t.checkpointEverySteps(), t.gradientCheckpointing());
     }
 
     /** bucket_by_length = false: a plain seeded shuffle (chunks of one batch are not sorted across batches). */

@@ -47,14 +47,16 @@ final class Preflight {
             out.println("warning: " + why + "; the model was not trained on positions that far");
         }
         int batch = Math.min(cfg.train().batchSize(), tokenized.size());
-        long bytes = ActivationMemory.attentionBytesLowerBound(model, batch, longest);
+        boolean checkpointing = cfg.train().gradientCheckpointing();
+        long bytes = ActivationMemory.attentionBytesLowerBound(model, batch, longest, checkpointing);
         double available = ProcessMemory.availableMib() * 1024 * 1024;
         if (!Double.isNaN(available) && bytes > available) {
             throw new UserException(String.format(Locale.ROOT, "train: the longest batch (%d × %,d tokens) needs at"
                     + " least %.1f GiB for its attention probabilities alone (%d layers × %d heads × length² floats kept"
                     + " for the backward pass), more than the %.1f GiB this machine has free: lower"
-                    + " data.max_source_length (%d) or train.batch_size (%d)", batch, longest, bytes / GIB,
-                    model.numHiddenLayers(), model.numAttentionHeads(), available / GIB, maxSrc, cfg.train().batchSize()));
+                    + " data.max_source_length (%d) or train.batch_size (%d)%s", batch, longest, bytes / GIB,
+                    checkpointing ? 1 : model.numHiddenLayers(), model.numAttentionHeads(), available / GIB, maxSrc,
+                    cfg.train().batchSize(), checkpointing ? "" : ", or set train.gradient_checkpointing=true"));
         }
     }
 

@@ -91,6 +91,7 @@ final class KeyRules {
         add(KeyRule.of("train.nonfinite.max_skips", INT, atLeast(0)));
         add(KeyRule.of("train.keep_checkpoints", INT, atLeast(0)));
         add(KeyRule.of("train.checkpoint_every_steps", INT, atLeast(0)));
+        add(KeyRule.of("train.gradient_checkpointing", BOOLEAN));
 
         add(KeyRule.of("optim.name", STRING, oneOf(OptimConfig.Optimizer.class)));
         add(KeyRule.of("optim.lr", DOUBLE, greaterThan(0)));

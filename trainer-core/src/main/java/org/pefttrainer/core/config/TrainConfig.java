@@ -12,6 +12,8 @@ import java.util.OptionalInt;
  * @param keepCheckpoints      epoch checkpoints kept; 0 = all
  * @param checkpointEverySteps a resumable step-N checkpoint every this many updates (the previous one is deleted);
  *                             0 = off
+ * @param gradientCheckpointing recompute each transformer block in the backward pass instead of keeping its
+ *                              activations
  */
 public record TrainConfig(
         OptionalInt epochs,
@@ -24,7 +26,8 @@ public record TrainConfig(
         NonFiniteConfig nonfinite,
         boolean checkpointEveryEpoch,
         int keepCheckpoints,
-        int checkpointEverySteps) {
+        int checkpointEverySteps,
+        boolean gradientCheckpointing) {
 
     /** Section {@code train.nonfinite}: what a NaN/Inf loss or gradient does. */
     public record NonFiniteConfig(Policy policy, int maxSkips) {}

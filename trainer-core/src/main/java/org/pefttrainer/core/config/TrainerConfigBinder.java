@@ -102,7 +102,8 @@ final class TrainerConfigBinder {
                         getInt("train.nonfinite.max_skips")),
                 bool("train.checkpoint_every_epoch"),
                 getInt("train.keep_checkpoints"),
-                getInt("train.checkpoint_every_steps"));
+                getInt("train.checkpoint_every_steps"),
+                bool("train.gradient_checkpointing"));
     }
 
     private OptimConfig optim() {

@@ -18,14 +18,15 @@ public final class ForwardContext {
     private final ParameterHook parameterHook;
     private final int rowRepeat;
     private final DropoutMasks dropoutMasks;
+    private final ActivationCheckpoints checkpoints;
 
     public ForwardContext(NDManager manager, boolean training, LinearHook linearHook, InputEmbeddingHook inputEmbeddingHook) {
-        this(manager, training, linearHook, inputEmbeddingHook, null, 1, null);
+        this(manager, training, linearHook, inputEmbeddingHook, null, 1, null, null);
     }
 
     private ForwardContext(NDManager manager, boolean training, LinearHook linearHook,
             InputEmbeddingHook inputEmbeddingHook, ParameterHook parameterHook, int rowRepeat,
-            DropoutMasks dropoutMasks) {
+            DropoutMasks dropoutMasks, ActivationCheckpoints checkpoints) {
         this.manager = manager;
         this.training = training;
         this.linearHook = linearHook;
@@ -33,6 +34,7 @@ public final class ForwardContext {
         this.parameterHook = parameterHook;
         this.rowRepeat = rowRepeat;
         this.dropoutMasks = dropoutMasks;
+        this.checkpoints = checkpoints;
     }
 
     public static ForwardContext inference(NDManager manager) {
@@ -95,22 +97,25 @@ public final class ForwardContext {
      * caller keeps an adapter's linear hook while dropping its replaced parameters.
      */
     public ForwardContext withHooks(LinearHook linear, InputEmbeddingHook encoderInput, ParameterHook parameters) {
-        return new ForwardContext(manager, training, linear, encoderInput, parameters, rowRepeat, dropoutMasks);
+        return new ForwardContext(manager, training, linear, encoderInput, parameters, rowRepeat, dropoutMasks,
+                checkpoints);
     }
 
     /** The same context with dropout on ({@code true}) or off; generation always runs with it off. */
     public ForwardContext withTraining(boolean t) {
-        return new ForwardContext(manager, t, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(manager, t, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks,
+                checkpoints);
     }
 
     public ForwardContext withManager(NDManager m) {
-        return new ForwardContext(m, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks);
+        return new ForwardContext(m, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, dropoutMasks,
+                checkpoints);
     }
 
     /** The same context for a batch whose rows were each repeated {@code factor} times consecutively. */
     public ForwardContext withRowRepeat(int factor) {
         return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat * factor,
-                dropoutMasks);
+                dropoutMasks, checkpoints);
     }
 
     /**
@@ -137,6 +142,32 @@ public final class ForwardContext {
     /** The same context drawing dropout masks from a generator seeded with {@code seed}. */
     public ForwardContext withDropoutSeed(long seed) {
         return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat,
-                new DropoutMasks(seed));
+                new DropoutMasks(seed), checkpoints);
+    }
+
+    /** The same context drawing its dropout masks from {@code masks} (a checkpointed block's replay). */
+    ForwardContext withDropoutMasks(DropoutMasks masks) {
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat, masks,
+                checkpoints);
+    }
+
+    /**
+     * Where {@link BlockScope} records the blocks it runs without keeping their activations (activation
+     * checkpointing), or null: every block keeps them for autograd.
+     */
+    public ActivationCheckpoints activationCheckpoints() {
+        return checkpoints;
+    }
+
+    /**
+     * The same context with activation checkpointing recorded in {@code tape} (null: off). A checkpointed block is
+     * recomputed with the masks its first pass drew, so the masks must come from the context's generator.
+     */
+    public ForwardContext withActivationCheckpoints(ActivationCheckpoints tape) {
+        if (tape != null && training && dropoutMasks == null) {
+            throw new IllegalStateException("activation checkpointing replays dropout: set a dropout seed first");
+        }
+        return new ForwardContext(manager, training, linearHook, inputEmbeddingHook, parameterHook, rowRepeat,
+                dropoutMasks, tape);
     }
 }

@@ -28,6 +28,21 @@ public final class DropoutMasks {
         this.seed = seed;
     }
 
+    /** How many masks have been drawn: where a replay of what follows starts. */
+    public long position() {
+        return calls.get();
+    }
+
+    /**
+     * A generator that draws again the masks this one drew from {@code position} on: activation checkpointing
+     * recomputes a block with the masks its first forward used.
+     */
+    public DropoutMasks replayFrom(long position) {
+        DropoutMasks replay = new DropoutMasks(seed);
+        replay.calls.set(position);
+        return replay;
+    }
+
     /** A bool mask of {@code shape} on {@code manager}, true with probability {@code keep}. */
     public NDArray keepMask(NDManager manager, Shape shape, double keep) {
         long call = calls.getAndIncrement();

@@ -14,4 +14,17 @@ public final class GradMode {
     public static void disableOnThisThread() {
         JniUtils.setGradMode(false);
     }
+
+    /** Turns recording off on this thread until the returned scope closes, which restores the previous mode. */
+    public static Scope off() {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return () -> JniUtils.setGradMode(was);
+    }
+
+    /** A section of code with a grad mode of its own. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

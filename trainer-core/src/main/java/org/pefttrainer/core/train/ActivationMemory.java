@@ -13,9 +13,11 @@ public final class ActivationMemory {
 
     /**
      * @param selfLength the longest sequence attending to itself (decoder-only: prompt + target; T5: the source)
+     * @param checkpointing with activation checkpointing only the block being recomputed keeps its probabilities
      */
-    public static long attentionBytesLowerBound(LanguageModel model, int batch, long selfLength) {
-        long layers = Math.max(1, model.numHiddenLayers());
+    public static long attentionBytesLowerBound(LanguageModel model, int batch, long selfLength,
+                                                boolean checkpointing) {
+        long layers = checkpointing ? 1 : Math.max(1, model.numHiddenLayers());
         return (layers + 1) * batch * (long) model.numAttentionHeads() * selfLength * selfLength * Float.BYTES;
     }
 }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.model.ActivationCheckpoints;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.task.TaskForward;
@@ -329,6 +330,9 @@ public final class Trainer {
                     ForwardContext ctx = trainable.attach(new ForwardContext(micro, true, null, null))
                             .withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L + (long) step * 1_000_003L
                                     + microIndex++);
+                    ActivationCheckpoints checkpoints = settings.gradientCheckpointing()
+                            ? new ActivationCheckpoints() : null;
+                    ctx = ctx.withActivationCheckpoints(checkpoints);
                     NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
                     NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
                     NDArray decIds = batch.decoderInputIds() == null ? null
@@ -342,7 +346,12 @@ public final class Trainer {
                         zeroGradients(params);
                         return new StepResult(false, value, Double.NaN, tokens);
                     }
-                    collector.backward(Ops.div(loss, group.size()));
+                    NDArray scaled = Ops.div(loss, group.size());
+                    if (checkpoints != null) {
+                        checkpoints.backward(scaled);
+                    } else {
+                        collector.backward(scaled);
+                    }
                 }
             }
             double norm = globalGradNorm(params, stepManager);

@@ -13,6 +13,8 @@ package org.pefttrainer.core.train;
  * @param earlyStoppingPatience epochs without improvement of bestMetric before stopping, 0 = off
  * @param checkpointEverySteps write a resumable step-N checkpoint every this many updates (older step-N deleted),
  *                             0 = off
+ * @param gradientCheckpointing recompute every transformer block in the backward pass instead of keeping its
+ *                              activations (train.gradient_checkpointing)
  */
 public record TrainerSettings(
         int epochs,
@@ -36,7 +38,19 @@ public record TrainerSettings(
         int maxNonfiniteSkips,
         String bestMetric,
         int earlyStoppingPatience,
-        int checkpointEverySteps) {
+        int checkpointEverySteps,
+        boolean gradientCheckpointing) {
+
+    /** Without activation checkpointing. */
+    public TrainerSettings(int epochs, int maxSteps, int gradAccumSteps, double maxGradNorm, double lr,
+            double weightDecay, double beta1, double beta2, double eps, LrSchedule.Kind schedule, int warmupSteps,
+            double warmupRatio, double finalLr, long seed, int logEvery, boolean checkpointEveryEpoch,
+            int keepCheckpoints, NonfinitePolicy nonfinitePolicy, int maxNonfiniteSkips, String bestMetric,
+            int earlyStoppingPatience, int checkpointEverySteps) {
+        this(epochs, maxSteps, gradAccumSteps, maxGradNorm, lr, weightDecay, beta1, beta2, eps, schedule, warmupSteps,
+                warmupRatio, finalLr, seed, logEvery, checkpointEveryEpoch, keepCheckpoints, nonfinitePolicy,
+                maxNonfiniteSkips, bestMetric, earlyStoppingPatience, checkpointEverySteps, false);
+    }
 
     /** Without step checkpoints. */
     public TrainerSettings(int epochs, int maxSteps, int gradAccumSteps, double maxGradNorm, double lr,

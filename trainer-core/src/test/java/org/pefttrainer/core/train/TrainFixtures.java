@@ -165,11 +165,12 @@ final class TrainFixtures {
         TrainerSettings.NonfinitePolicy nonfinite = TrainerSettings.NonfinitePolicy.STOP;
         int maxNonfiniteSkips = 3;
         String bestMetric = null;
+        boolean gradientCheckpointing = false;
 
         TrainerSettings build() {
             return new TrainerSettings(epochs, maxSteps, gradAccumSteps, maxGradNorm, lr, weightDecay, beta1, beta2, eps,
                     schedule, warmupSteps, warmupRatio, finalLr, seed, logEvery, checkpointEveryEpoch, keepCheckpoints,
-                    nonfinite, maxNonfiniteSkips, bestMetric, 0);
+                    nonfinite, maxNonfiniteSkips, bestMetric, 0, 0, gradientCheckpointing);
         }
     }
 

@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.pefttrainer.core.io.safetensors.DType;
 import org.pefttrainer.core.model.t5.T5Model;
@@ -45,8 +46,9 @@ class TrainingMemoryTest {
         throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
-    @Test
-    void liveArraysAndRssStayFlatOver300Steps() {
+    @ParameterizedTest(name = "gradient checkpointing {0}")
+    @ValueSource(booleans = {false, true})
+    void liveArraysAndRssStayFlatOver300Steps(boolean gradientCheckpointing) {
         Path model = TinyT5.write(dir.resolve("model"), TinyT5.config(256, 64, 16, 4, 256, 2, 2, true, false, 0.1), 3,
                 DType.F32, 0);
         Map<Long, Integer> arrays = new TreeMap<>();
@@ -58,6 +60,7 @@ class TrainingMemoryTest {
             s.maxSteps = 300;
             s.lr = 1e-3;
             s.checkpointEveryEpoch = false;
+            s.gradientCheckpointing = gradientCheckpointing;
             TrainProgress probe = new TrainProgress() {
                 @Override public void start(long totalSteps, long doneSteps) {}
                 @Override public void message(String line) {}

@@ -137,13 +137,11 @@ public final class Gpt2Model implements CausalLM {
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "transformer.h." + i + ".";
             int layer = i;
-            NDArray in = h;
-            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
+            h = BlockScope.run(ctx, cache, layer, h, new NDArray[0], (c, in, side) -> {
                 NDArray x = in.add(attention(c, p + "attn", norm(c, in, p + "ln_1"), bias, cache, layer));
                 NDArray hidden = Ops.activation(config.activation(), conv1d(c, p + "mlp.c_fc", norm(c, x, p + "ln_2")));
                 return x.add(conv1d(c, p + "mlp.c_proj", hidden));
             });
-            in.close();
         }
         if (cache != null) {
             cache.advance(len);

@@ -146,13 +146,11 @@ public final class LlamaModel implements CausalLM {
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             int layer = i;
-            NDArray in = h;
-            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in}, c -> {
+            h = BlockScope.run(ctx, cache, layer, h, new NDArray[0], (c, in, side) -> {
                 NDArray x = in.add(attention(c, p + "self_attn", norm(c, in, p + "input_layernorm.weight"), cosSin, bias,
                         cache, layer));
                 return x.add(mlp(c, p + "mlp", norm(c, x, p + "post_attention_layernorm.weight")));
             });
-            in.close();
         }
         if (cache != null) {
             cache.advance(len);

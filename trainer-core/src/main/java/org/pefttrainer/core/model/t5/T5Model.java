@@ -127,13 +127,12 @@ public final class T5Model implements Seq2SeqLM {
         NDArray bias = positionBias(ctx, "encoder", s, s, 0, true).add(extendedMask(mask));
         for (int i = 0; i < config.numLayers(); i++) {
             String b = "encoder.block." + i + ".layer.";
-            NDArray in = h;
-            h = BlockScope.run(ctx, null, -1, new NDArray[] {in}, c -> {
+            // the position bias is an input: its table trains in full fine-tuning and with bias=all
+            h = BlockScope.run(ctx, null, -1, h, new NDArray[] {bias}, (c, in, side) -> {
                 NDArray normed = norm(c, in, b + "0.layer_norm.weight");
-                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, bias, null, -1), c));
+                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, side[0], null, -1), c));
                 return x.add(dropout(feedForward(c, b + "1.DenseReluDense", norm(c, x, b + "1.layer_norm.weight")), c));
             });
-            in.close();
         }
         h = dropout(norm(ctx, h, "encoder.final_layer_norm.weight"), ctx);
         return new EncoderOutput(h, mask);
@@ -152,15 +151,13 @@ public final class T5Model implements Seq2SeqLM {
         for (int i = 0; i < config.numDecoderLayers(); i++) {
             String b = "decoder.block." + i + ".layer.";
             int layer = i;
-            NDArray in = h;
-            h = BlockScope.run(ctx, cache, layer, new NDArray[] {in, enc.hidden()}, c -> {
+            h = BlockScope.run(ctx, cache, layer, h, new NDArray[] {enc.hidden(), selfBias}, (c, in, side) -> {
                 NDArray normed = norm(c, in, b + "0.layer_norm.weight");
-                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, selfBias, cache, layer), c));
+                NDArray x = in.add(dropout(attention(c, b + "0.SelfAttention", normed, normed, side[1], cache, layer), c));
                 normed = norm(c, x, b + "1.layer_norm.weight");
-                x = x.add(dropout(crossAttention(c, b + "1.EncDecAttention", normed, enc.hidden(), crossBias, cache, layer), c));
+                x = x.add(dropout(crossAttention(c, b + "1.EncDecAttention", normed, side[0], crossBias, cache, layer), c));
                 return x.add(dropout(feedForward(c, b + "2.DenseReluDense", norm(c, x, b + "2.layer_norm.weight")), c));
             });
-            in.close();
         }
         if (cache != null) {
             cache.advance(t);
