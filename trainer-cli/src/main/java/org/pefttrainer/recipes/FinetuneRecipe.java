@@ -113,6 +113,10 @@ public final class FinetuneRecipe {
             TrainBatches plan = new TrainBatches(tokenized, sampler, collator);
             out.printf(Locale.ROOT, "data: %,d training examples from %s (%s), %d batches of %d per epoch%n",
                     train.size(), cfg.data().path(), cfg.data().trainSplit(), sampler.batchesPerEpoch(), batch);
+            if (cfg.train().gradientCheckpointing()) {
+                out.println("memory: gradient checkpointing on (each transformer block keeps only its input and is"
+                        + " recomputed in the backward pass)");
+            }
 
             List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir));
             Trainer trainer = new Trainer(settings(cfg), session.model(), trainable, plan, runDir, listeners,
