@@ -39,4 +39,15 @@ public final class Gradients {
         }
         return Math.sqrt(s);
     }
+
+    /** {max |want - got|, max |want|}: how far a gradient is off, and the scale its tolerance is taken of. */
+    public static double[] maxDiffAndScale(float[] want, float[] got) {
+        double max = 0;
+        double scale = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i] - got[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        return new double[] {max, scale};
+    }
 }

@@ -25,6 +25,7 @@ import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.core.model.TaskType;
 import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.task.TaskForward;
+import org.pefttrainer.peft.Gradients;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.lora.LoraConfig;
 import org.pefttrainer.peft.lora.LoraInit;
@@ -68,12 +69,9 @@ class ActivationCheckpointingTest {
         for (String name : plain.keySet()) {
             float[] a = plain.get(name);
             float[] b = checkpointed.get(name);
-            double scale = 0;
-            double diff = 0;
-            for (int i = 0; i < a.length; i++) {
-                scale = Math.max(scale, Math.abs(a[i]));
-                diff = Math.max(diff, Math.abs(a[i] - b[i]));
-            }
+            double[] ds = Gradients.maxDiffAndScale(a, b);
+            double diff = ds[0];
+            double scale = ds[1];
             nonzero += scale > 0 ? 1 : 0;
             assertTrue(diff <= 1e-5 * scale, name + ": max |diff| " + diff + " of " + scale);
             worst = Math.max(worst, scale == 0 ? 0 : diff / scale);

@@ -22,6 +22,7 @@ import org.pefttrainer.core.model.ModelFamily;
 import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.core.task.TaskForward;
 import org.pefttrainer.peft.CausalFixtures;
+import org.pefttrainer.peft.Gradients;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.load.AdapterLoader;
 
@@ -69,12 +70,9 @@ class CheckpointingParityTest {
                     try (NDArray g = e.getValue().getGradient()) {
                         got = g.toFloatArray();
                     }
-                    double max = 0;
-                    double scale = 0;
-                    for (int i = 0; i < expected.length; i++) {
-                        max = Math.max(max, Math.abs(expected[i] - got[i]));
-                        scale = Math.max(scale, Math.abs(expected[i]));
-                    }
+                    double[] ds = Gradients.maxDiffAndScale(expected, got);
+                    double max = ds[0];
+                    double scale = ds[1];
                     assertTrue(scale > 0 && max <= 1e-4 * scale, e.getKey() + ": max |diff| " + max + " of " + scale);
                     worst = Math.max(worst, max / scale);
                     checked++;
