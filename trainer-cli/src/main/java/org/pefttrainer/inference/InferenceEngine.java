@@ -9,6 +9,7 @@ import org.pefttrainer.core.generate.GeneratedSequence;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
+import org.pefttrainer.core.generate.TokenSink;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.peft.registry.AdapterBatch;
 import org.pefttrainer.peft.registry.AdapterRegistry;
@@ -20,8 +21,23 @@ import org.pefttrainer.recipes.ModelSession;
  * none), in one mixed-adapter generate call. Calls must come from one thread at a time (the server's worker).
  */
 public final class InferenceEngine implements AutoCloseable {
-    /** One input row: its adapter (null: the base model) and its text. */
-    public record Row(String adapter, String text) {}
+    /**
+     * One input row: its adapter (null: the base model), its text, whether that text is a rendered chat prompt (its
+     * special tokens are in the text: it is tokenized without adding any, as transformers' apply_chat_template
+     * does), and who sees its tokens as they are picked (null: nobody); {@code listener.accept(choice, token)}
+     * answers whether that sequence goes on (a stop string ends it).
+     */
+    public record Row(String adapter, String text, boolean rendered, RowListener listener) {
+        public Row(String adapter, String text) {
+            this(adapter, text, false, null);
+        }
+    }
+
+    /** A row's tokens as decoding picks them: {@code choice} counts the row's sequences (num_return_sequences). */
+    @FunctionalInterface
+    public interface RowListener {
+        boolean accept(int choice, long token);
+    }
 
     private final ModelSession session;
     private final AdapterRegistry registry;
@@ -77,12 +93,22 @@ public final class InferenceEngine implements AutoCloseable {
         List<long[]> ids = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            ids.add(tokenizer.generationPrompt(r.text(), session.model().taskType(), maxSourceLength));
+            if (r.rendered()) {
+                int[] t = tokenizer.encodeWithoutSpecialTokens(r.text());
+                ids.add(java.util.Arrays.stream(t, 0, Math.min(t.length, maxSourceLength)).asLongStream().toArray());
+            } else {
+                ids.add(tokenizer.generationPrompt(r.text(), session.model().taskType(), maxSourceLength));
+            }
             adapters.add(r.adapter());
         }
+        int perInput = config.rowsPerInput();
+        TokenSink sink = (row, token) -> {
+            RowListener l = rows.get(row / perInput).listener();
+            return l == null || l.accept(row % perInput, token);
+        };
         GenerationResult result;
         try (AdapterBatch batch = registry.batch(adapters); NDManager m = session.root().newSubManager()) {
-            result = generator.generate(batch.attach(ForwardContext.inference(m)), ids, config);
+            result = generator.generate(batch.attach(ForwardContext.inference(m)), ids, config, sink);
         }
         List<Completion> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {

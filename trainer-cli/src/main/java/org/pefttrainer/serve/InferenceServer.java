@@ -57,17 +57,25 @@ public final class InferenceServer implements AutoCloseable {
 
     /** How the server listens and what it accepts; {@link #of(ServeConfig)} reads the config's serve section. */
     public record Settings(String host, int port, int maxBatchSize, int batchWaitMs, int maxBodyBytes,
-            int maxNewTokens, int maxQueue, long requestTimeoutMs, boolean allowAdapterChanges, String token) {
+            int maxNewTokens, int maxQueue, long requestTimeoutMs, boolean allowAdapterChanges, String token,
+            String modelName) {
+
+        /** Without a model name: the OpenAI API calls the base model by its folder's name. */
+        public Settings(String host, int port, int maxBatchSize, int batchWaitMs, int maxBodyBytes, int maxNewTokens,
+                int maxQueue, long requestTimeoutMs, boolean allowAdapterChanges, String token) {
+            this(host, port, maxBatchSize, batchWaitMs, maxBodyBytes, maxNewTokens, maxQueue, requestTimeoutMs,
+                    allowAdapterChanges, token, null);
+        }
 
         public static Settings of(ServeConfig c) {
             return new Settings(c.host(), c.port(), c.maxBatchSize(), c.batchWaitMs(), c.maxBodyBytes(),
                     c.maxNewTokens(), c.maxQueue(), c.requestTimeoutMs(), c.allowAdapterChanges(),
-                    c.token().orElse(null));
+                    c.token().orElse(null), c.modelName().orElse(null));
         }
 
         public Settings withAddress(String h, int p) {
             return new Settings(h, p, maxBatchSize, batchWaitMs, maxBodyBytes, maxNewTokens, maxQueue,
-                    requestTimeoutMs, allowAdapterChanges, token);
+                    requestTimeoutMs, allowAdapterChanges, token, modelName);
         }
 
         /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, localhost). */
@@ -86,6 +94,7 @@ public final class InferenceServer implements AutoCloseable {
     private final BatchScheduler scheduler;
     private final HttpServer http;
     private final ExecutorService handlers;
+    private final OpenAiApi openAi;
 
     public InferenceServer(InferenceEngine engine, GenerationSettings decoding, Settings settings) throws IOException {
         this.engine = engine;
@@ -102,6 +111,8 @@ public final class InferenceServer implements AutoCloseable {
         });
         http.setExecutor(handlers);
         http.createContext("/", this::handle);
+        this.openAi = new OpenAiApi(engine, decoding, scheduler, settings, settings.modelName() != null
+                ? settings.modelName() : engine.session().folder().dir().getFileName().toString());
     }
 
     public void start() {
@@ -126,6 +137,10 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        if (ex.getRequestURI().getPath().startsWith("/v1/")) {
+            handleOpenAi(ex);
+            return;
+        }
         try {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
@@ -177,6 +192,59 @@ public final class InferenceServer implements AutoCloseable {
         } finally {
             ex.close();
         }
+    }
+
+    /** The OpenAI-compatible routes (see {@link OpenAiApi}), with OpenAI's error shape. */
+    private void handleOpenAi(HttpExchange ex) throws IOException {
+        try {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (settings.token() != null) {
+                authorize(ex);
+            }
+            switch (path) {
+                case "/v1/models" -> {
+                    require(method, "GET");
+                    send(ex, 200, openAi.models());
+                }
+                case "/v1/completions" -> {
+                    require(method, "POST");
+                    openAi.complete(ex, readJson(ex), false);
+                }
+                case "/v1/chat/completions" -> {
+                    require(method, "POST");
+                    openAi.complete(ex, readJson(ex), true);
+                }
+                default -> throw new HttpError(404, "no such path: " + path + " (GET /v1/models, POST /v1/completions,"
+                        + " POST /v1/chat/completions)");
+            }
+        } catch (HttpError e) {
+            if (e.allow() != null) {
+                ex.getResponseHeaders().set("Allow", e.allow());
+            }
+            if (e.status() == 401) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            }
+            sendOpenAiError(ex, OpenAiApi.OpenAiError.of(e));
+        } catch (RuntimeException e) {
+            OpenAiApi.OpenAiError o = OpenAiApi.OpenAiError.of(e);
+            if (o.status() == 500) {
+                LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+            }
+            if (o.status() == 429) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+            }
+            sendOpenAiError(ex, o);
+        } finally {
+            ex.close();
+        }
+    }
+
+    private static void sendOpenAiError(HttpExchange ex, OpenAiApi.OpenAiError e) throws IOException {
+        if (ex.getResponseCode() != -1) {
+            return; // a stream already started: its error went out as an event
+        }
+        send(ex, e.status(), e.body());
     }
 
     private void authorize(HttpExchange ex) {
@@ -386,7 +454,7 @@ public final class InferenceServer implements AutoCloseable {
         return o;
     }
 
-    private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
+    static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
         byte[] bytes = (Json.compact(body) + "\n").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.sendResponseHeaders(status, bytes.length);

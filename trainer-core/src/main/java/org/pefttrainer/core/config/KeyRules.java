@@ -137,6 +137,7 @@ final class KeyRules {
         add(KeyRule.of("serve.max_queue", INT, atLeast(1)));
         add(KeyRule.of("serve.request_timeout_s", DOUBLE, greaterThan(0)));
         add(KeyRule.of("serve.token", STRING, ValueCheck.NOT_BLANK).orNull());
+        add(KeyRule.of("serve.model_name", STRING, ValueCheck.NOT_BLANK).orNull());
 
         add(KeyRule.of("added_keys", STRING_LIST, ValueCheck.NO_BLANK_ELEMENTS));
     }

@@ -16,10 +16,11 @@ import java.util.Optional;
  * @param requestTimeoutMs    a request not answered in this time gets 503 and leaves the queue
  * @param allowAdapterChanges whether POST /adapters (which reads a folder the client names) and DELETE work
  * @param token               when present, every request but GET /health needs {@code Authorization: Bearer <token>}
+ * @param modelName           the base model's name in the OpenAI-compatible API; empty: the model folder's name
  */
 public record ServeConfig(String host, int port, int maxBatchSize, int batchWaitMs, Map<String, Path> adapters,
         int maxBodyBytes, int maxNewTokens, int maxQueue, long requestTimeoutMs, boolean allowAdapterChanges,
-        Optional<String> token) {
+        Optional<String> token, Optional<String> modelName) {
 
     public ServeConfig {
         adapters = Map.copyOf(adapters);

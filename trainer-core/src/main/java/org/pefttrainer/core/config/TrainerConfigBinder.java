@@ -180,7 +180,8 @@ final class TrainerConfigBinder {
                 getInt("serve.max_queue"),
                 Math.round(getDouble("serve.request_timeout_s") * 1000),
                 bool("serve.allow_adapter_changes"),
-                optionalString("serve.token"));
+                optionalString("serve.token"),
+                optionalString("serve.model_name"));
     }
 
     private Map<String, String> tags() {

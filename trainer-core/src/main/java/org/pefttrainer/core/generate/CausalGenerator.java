@@ -26,7 +26,8 @@ public final class CausalGenerator implements TextGenerator {
     }
 
     @Override
-    public GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config) {
+    public GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config,
+            TokenSink sink) {
         int n = inputs.size();
         if (n == 0) {
             return new GenerationResult(List.of());
@@ -57,7 +58,7 @@ public final class CausalGenerator implements TextGenerator {
         SpecialTokens ids = SpecialTokens.of(model);
         try (DecodingSession session = new CausalSession(model, ctx, inputs, ids.padTokenId(), c.rowsPerInput(),
                 c.useCache(), observer)) {
-            return session.decode(c, ids);
+            return session.decode(c, ids, sink);
         }
     }
 }

@@ -53,11 +53,11 @@ interface DecodingSession extends AutoCloseable {
     }
 
     /** Runs the strategy the settings ask for over this session. */
-    default GenerationResult decode(GenerationConfig config, SpecialTokens ids) {
+    default GenerationResult decode(GenerationConfig config, SpecialTokens ids, TokenSink sink) {
         return new GenerationResult(switch (config.strategy()) {
-            case GREEDY -> new GreedySearch(config, ids).run(this);
+            case GREEDY -> new GreedySearch(config, ids).run(this, sink);
             case BEAM -> new BeamSearch(config, ids).run(this);
-            case SAMPLE -> new MultinomialSampling(config, ids).run(this);
+            case SAMPLE -> new MultinomialSampling(config, ids).run(this, sink);
         });
     }
 }

@@ -96,7 +96,7 @@ public record GenerationConfig(
     }
 
     /** The number of decoder rows per input: beams, or independent samples. */
-    int rowsPerInput() {
+    public int rowsPerInput() {
         switch (strategy) {
             case BEAM: return numBeams;
             case SAMPLE: return numReturnSequences;

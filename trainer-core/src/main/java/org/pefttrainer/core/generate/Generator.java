@@ -38,6 +38,12 @@ public final class Generator {
      */
     public GenerationResult generate(ForwardContext ctx, NDArray inputIds, NDArray attentionMask,
             GenerationConfig config) {
+        return generate(ctx, inputIds, attentionMask, config, TokenSink.NONE);
+    }
+
+    /** The same, showing each new token to {@code sink} as it is picked (see {@link TokenSink}). */
+    public GenerationResult generate(ForwardContext ctx, NDArray inputIds, NDArray attentionMask,
+            GenerationConfig config, TokenSink sink) {
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2 || !shape.equals(attentionMask.getShape())) {
             throw new IllegalArgumentException("input ids " + shape + " and attention mask "
@@ -49,12 +55,18 @@ public final class Generator {
         SpecialTokens ids = SpecialTokens.of(model);
         try (DecodingSession session = new Seq2SeqSession(model, ctx, inputIds, attentionMask,
                 config.rowsPerInput(), config.useCache(), observer)) {
-            return session.decode(config, ids);
+            return session.decode(config, ids, sink);
         }
     }
 
     /** Generates for token id sequences of any lengths: right-pads them with the model's pad id and masks the pad. */
     public GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config) {
+        return generate(ctx, inputs, config, TokenSink.NONE);
+    }
+
+    /** The same, showing each new token to {@code sink} as it is picked. */
+    public GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config,
+            TokenSink sink) {
         if (inputs.isEmpty()) {
             return new GenerationResult(List.of());
         }
@@ -81,7 +93,7 @@ public final class Generator {
         }
         try (NDManager m = ctx.manager().newSubManager()) {
             Shape shape = new Shape(inputs.size(), width);
-            return generate(ctx.withManager(m), m.create(ids, shape), m.create(mask, shape), config);
+            return generate(ctx.withManager(m), m.create(ids, shape), m.create(mask, shape), config, sink);
         }
     }
 }

@@ -20,7 +20,7 @@ final class GreedySearch {
         this.noRepeat = new NoRepeatNGram(config.noRepeatNgramSize());
     }
 
-    List<List<GeneratedSequence>> run(DecodingSession session) {
+    List<List<GeneratedSequence>> run(DecodingSession session, TokenSink sink) {
         int rows = session.rows();
         long[][] tokens = session.startTokens(config.maxNewTokens());
         int prefix = session.prefixLength();
@@ -34,7 +34,7 @@ final class GreedySearch {
             for (int r = 0; r < rows; r++) {
                 long token = finished[r] ? ids.padTokenId() : next[r];
                 tokens[r][length] = token;
-                if (!finished[r] && !config.ignoreEos() && ids.isEos(token)) {
+                if (!finished[r] && (!sink.accept(r, token) || !config.ignoreEos() && ids.isEos(token))) {
                     finished[r] = true;
                     unfinished--;
                 }

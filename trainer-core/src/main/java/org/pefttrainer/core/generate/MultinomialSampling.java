@@ -29,7 +29,7 @@ final class MultinomialSampling {
         this.warpers = new SamplingWarpers(config.temperature(), config.topK(), config.topP());
     }
 
-    List<List<GeneratedSequence>> run(DecodingSession session) {
+    List<List<GeneratedSequence>> run(DecodingSession session, TokenSink sink) {
         int rows = session.rows();
         int vocab = session.vocabSize();
         SplittableRandom root = new SplittableRandom(config.seed());
@@ -54,7 +54,7 @@ final class MultinomialSampling {
                     noRepeat.apply(row, tokens[r], length);
                     warpers.apply(row);
                     token = draw(SamplingWarpers.probabilities(row), random[r].nextDouble());
-                    if (!config.ignoreEos() && ids.isEos(token)) {
+                    if (!sink.accept(r, token) || !config.ignoreEos() && ids.isEos(token)) {
                         finished[r] = true;
                         unfinished--;
                     }

@@ -12,13 +12,18 @@ import org.pefttrainer.core.model.Seq2SeqLM;
  * continuation out (for a decoder-only model without the prompt).
  */
 public interface TextGenerator {
-    GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config);
+    /** Generates for {@code inputs}, showing each new token to {@code sink} as it is picked. */
+    GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config, TokenSink sink);
+
+    default GenerationResult generate(ForwardContext ctx, List<long[]> inputs, GenerationConfig config) {
+        return generate(ctx, inputs, config, TokenSink.NONE);
+    }
 
     /** The generator of a model's task type. */
     static TextGenerator of(LanguageModel model) {
         if (model instanceof Seq2SeqLM s) {
             Generator g = new Generator(s);
-            return g::generate;
+            return (ctx, inputs, config, sink) -> g.generate(ctx, inputs, config, sink);
         }
         if (model instanceof CausalLM c) {
             return new CausalGenerator(c);

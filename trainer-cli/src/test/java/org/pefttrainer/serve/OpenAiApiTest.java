@@ -1,0 +1,256 @@
+package org.pefttrainer.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pefttrainer.core.config.ConfigArguments;
+import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.core.generate.GenerationConfig;
+import org.pefttrainer.core.generate.GenerationSettings;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.core.io.hf.HfModelFolder;
+import org.pefttrainer.core.io.safetensors.DType;
+import org.pefttrainer.core.model.LanguageModel;
+import org.pefttrainer.core.model.init.ModelInitializer;
+import org.pefttrainer.core.model.registry.Architectures;
+import org.pefttrainer.inference.InferenceEngine;
+import org.pefttrainer.peft.lora.LoraConfig;
+import org.pefttrainer.peft.lora.LoraInit;
+import org.pefttrainer.peft.lora.LoraModel;
+import org.pefttrainer.peft.lora.TargetModules;
+import org.pefttrainer.recipes.ModelSession;
+
+/**
+ * The OpenAI-compatible endpoints over real loopback requests on a tiny random Llama with a chat template and a
+ * LoRA adapter: the model list, completions and chat completions giving /generate's text, streaming adding up to the
+ * non-streamed text, stop strings, usage, and OpenAI's error shape and statuses.
+ */
+class OpenAiApiTest {
+    /** A ChatML template (the SmolLM2 / Qwen family's layout). */
+    static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
+            + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
+            + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    @TempDir static Path dir;
+    static InferenceEngine engine;
+    static InferenceServer server;
+    static HttpClient client;
+    static String base;
+
+    /** A tiny random Llama (word-level tokenizer of w0..w199) with CHATML in its tokenizer_config.json, a LoRA. */
+    static Path[] fixture(Path dir) throws IOException {
+        Path corpus = dir.resolve("corpus.txt");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            sb.append('w').append(i).append(' ');
+        }
+        Files.writeString(corpus, sb + "user assistant system");
+        Path model = dir.resolve("tiny-llama");
+        ModelInitializer.initialize(model, "llama", "tiny", ModelInitializer.TokenizerSource.build(List.of(corpus),
+                260), 7, DType.F32, 0, true);
+        ObjectNode tc = (ObjectNode) Json.read(model.resolve("tokenizer_config.json"));
+        tc.put("chat_template", CHATML);
+        Json.write(model.resolve("tokenizer_config.json"), tc);
+        Path lora = dir.resolve("lora");
+        try (NDManager m = NDManager.newBaseManager()) {
+            LanguageModel base = Architectures.load(HfModelFolder.open(model), m);
+            try (LoraModel l = LoraModel.create(base, LoraConfig.builder().r(4).loraAlpha(16)
+                    .targetModules(TargetModules.allLinear()).initLoraWeights(LoraInit.NONE).build(), 3, m)) {
+                l.save(lora);
+            }
+        }
+        return new Path[] {model, lora};
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path[] f = fixture(dir);
+        TrainerConfig cfg = ConfigArguments.split(List.of("model.path=" + f[0], "device=cpu")).load().settings();
+        engine = new InferenceEngine(ModelSession.open(cfg.model(), cfg.device(), f[0]), 512);
+        engine.load("summarizer", f[1]);
+        server = new InferenceServer(engine, GenerationSettings.of(GenerationConfig.builder().maxNewTokens(8).build(),
+                1), new InferenceServer.Settings("127.0.0.1", 0, 4, 5, 1 << 20, 64, 256, 300_000, false, null));
+        server.start();
+        client = HttpClient.newHttpClient();
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        engine.close();
+    }
+
+    record Reply(int status, String body, String contentType) {
+        JsonNode json() {
+            return parse(body);
+        }
+    }
+
+    static Reply call(String method, String path, String body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError(json, e);
+        }
+    }
+
+    /** The data lines of an event stream, [DONE] last. */
+    static List<JsonNode> events(Reply r) {
+        assertTrue(r.contentType().startsWith("text/event-stream"), r.contentType());
+        List<JsonNode> out = new ArrayList<>();
+        String[] blocks = r.body().split("\n\n");
+        assertEquals("data: [DONE]", blocks[blocks.length - 1]);
+        for (int i = 0; i < blocks.length - 1; i++) {
+            assertTrue(blocks[i].startsWith("data: "), blocks[i]);
+            out.add(parse(blocks[i].substring(6)));
+        }
+        return out;
+    }
+
+    @Test
+    void modelsListsTheBaseAndEveryAdapterWithItsParent() {
+        Reply r = call("GET", "/v1/models", null);
+        assertEquals(200, r.status());
+        JsonNode data = r.json().get("data");
+        assertEquals("list", r.json().get("object").asText());
+        assertEquals("tiny-llama", data.get(0).get("id").asText());
+        assertTrue(data.get(0).get("parent").isNull());
+        assertEquals("summarizer", data.get(1).get("id").asText());
+        assertEquals("tiny-llama", data.get(1).get("parent").asText());
+    }
+
+    @Test
+    void completionGivesGeneratesTextAndStreamingAddsUpToIt() {
+        for (String model : new String[] {"tiny-llama", "summarizer"}) {
+            String adapter = model.equals("tiny-llama") ? "null" : "\"summarizer\"";
+            String generated = parse(call("POST", "/generate", "{\"adapter\": " + adapter
+                    + ", \"text\": \"w1 w2 w3\", \"max_new_tokens\": 6}").body()).get("generated").asText();
+            Reply r = call("POST", "/v1/completions", "{\"model\": \"" + model + "\", \"prompt\": \"w1 w2 w3\","
+                    + " \"max_tokens\": 6, \"temperature\": 0}");
+            assertEquals(200, r.status(), r.body());
+            JsonNode choice = r.json().get("choices").get(0);
+            assertEquals(generated, choice.get("text").asText(), model);
+            assertEquals(model, r.json().get("model").asText());
+            assertEquals("text_completion", r.json().get("object").asText());
+            JsonNode usage = r.json().get("usage");
+            assertEquals(3, usage.get("prompt_tokens").asInt()); // 3 words (init-model's tokenizer adds no BOS)
+            assertTrue(usage.get("completion_tokens").asInt() >= 1 && usage.get("completion_tokens").asInt() <= 6);
+            assertEquals(usage.get("prompt_tokens").asInt() + usage.get("completion_tokens").asInt(),
+                    usage.get("total_tokens").asInt());
+            String finish = choice.get("finish_reason").asText();
+            assertEquals(usage.get("completion_tokens").asInt() == 6 ? "length" : "stop", finish);
+
+            List<JsonNode> events = events(call("POST", "/v1/completions", "{\"model\": \"" + model + "\","
+                    + " \"prompt\": \"w1 w2 w3\", \"max_tokens\": 6, \"temperature\": 0, \"stream\": true}"));
+            StringBuilder streamed = new StringBuilder();
+            for (JsonNode e : events) {
+                streamed.append(e.get("choices").get(0).get("text").asText());
+            }
+            assertEquals(generated, streamed.toString(), model);
+            assertEquals(finish, events.get(events.size() - 1).get("choices").get(0).get("finish_reason").asText());
+            assertTrue(events.size() >= 2, "a chunk per step that adds text, then the finish: " + events.size());
+        }
+    }
+
+    @Test
+    void chatCompletionRendersTheTemplateAndStreamsTheSameText() {
+        String body = "{\"model\": \"summarizer\", \"messages\": [{\"role\": \"system\", \"content\": \"w5\"},"
+                + " {\"role\": \"user\", \"content\": \"w7 w8\"}], \"max_tokens\": 5, \"temperature\": 0";
+        Reply r = call("POST", "/v1/chat/completions", body + "}");
+        assertEquals(200, r.status(), r.body());
+        JsonNode msg = r.json().get("choices").get(0).get("message");
+        assertEquals("assistant", msg.get("role").asText());
+        assertEquals("chat.completion", r.json().get("object").asText());
+        // the prompt is the rendered template, tokenized without added specials: 6 words + 6 template tokens
+        assertTrue(r.json().get("usage").get("prompt_tokens").asInt() > 3);
+        List<JsonNode> events = events(call("POST", "/v1/chat/completions", body + ", \"stream\": true}"));
+        assertEquals("assistant", events.get(0).get("choices").get(0).get("delta").get("role").asText());
+        StringBuilder streamed = new StringBuilder();
+        for (JsonNode e : events) {
+            streamed.append(e.get("choices").get(0).get("delta").path("content").asText(""));
+            assertEquals("chat.completion.chunk", e.get("object").asText());
+        }
+        assertEquals(msg.get("content").asText(), streamed.toString());
+    }
+
+    @Test
+    void aStopStringEndsTheTextBeforeIt() {
+        String full = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w9\","
+                + " \"max_tokens\": 8, \"temperature\": 0}").json().get("choices").get(0).get("text").asText();
+        String[] words = full.split(" ");
+        if (words.length < 3) {
+            return; // the random model ended at once: nothing to cut
+        }
+        String stop = words[2];
+        int at = full.indexOf(stop);
+        JsonNode c = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w9\", \"max_tokens\": 8,"
+                + " \"temperature\": 0, \"stop\": [\"" + stop + "\"]}").json().get("choices").get(0);
+        assertEquals(full.substring(0, at).strip(), c.get("text").asText(), full + " | stop " + stop + " | " + c);
+        assertEquals("stop", c.get("finish_reason").asText());
+        StringBuilder streamed = new StringBuilder();
+        for (JsonNode e : events(call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w9\","
+                + " \"max_tokens\": 8, \"temperature\": 0, \"stop\": \"" + stop + "\", \"stream\": true}"))) {
+            streamed.append(e.get("choices").get(0).get("text").asText());
+        }
+        assertEquals(c.get("text").asText(), streamed.toString());
+    }
+
+    @Test
+    void errorsHaveOpenAisShapeAndStatus() {
+        Reply unknown = call("POST", "/v1/completions", "{\"model\": \"nope\", \"prompt\": \"w1\"}");
+        assertEquals(404, unknown.status());
+        JsonNode e = unknown.json().get("error");
+        assertEquals("invalid_request_error", e.get("type").asText());
+        assertEquals("model", e.get("param").asText());
+        assertEquals("model_not_found", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("nope"));
+
+        Reply bad = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w1\", \"temperature\": 7}");
+        assertEquals(400, bad.status());
+        assertEquals("temperature", bad.json().get("error").get("param").asText());
+        Reply unsupported = call("POST", "/v1/chat/completions", "{\"model\": \"tiny-llama\", \"messages\": [],"
+                + " \"tools\": []}");
+        assertEquals(400, unsupported.status());
+        assertEquals("tools", unsupported.json().get("error").get("param").asText());
+        Reply tooMany = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w1\", \"max_tokens\": 65}");
+        assertEquals(400, tooMany.status());
+        assertTrue(tooMany.json().get("error").get("message").asText().contains("serve.max_new_tokens"));
+        Reply path = call("GET", "/v1/embeddings", null);
+        assertEquals(404, path.status());
+        assertNull(path.json().get("error").get("param").textValue());
+        Reply method = call("GET", "/v1/completions", null);
+        assertEquals(405, method.status());
+        assertFalse(method.json().get("error").get("message").asText().isEmpty());
+    }
+}
