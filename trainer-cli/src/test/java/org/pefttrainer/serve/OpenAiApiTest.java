@@ -253,4 +253,47 @@ class OpenAiApiTest {
         assertEquals(405, method.status());
         assertFalse(method.json().get("error").get("message").asText().isEmpty());
     }
+
+    /**
+     * The official openai client (npm "openai" 7.x, tools/openai-client; installed by this test with npm ci when
+     * missing) against the server: the model list, completions with the adapter and with the base, streamed and not
+     * (the same text as /generate), a chat completion streamed and not, and an unknown model as its NotFoundError.
+     */
+    @Test
+    void theOfficialOpenAiClientWorksUnchanged() throws Exception {
+        Path client = Path.of("..", "tools", "openai-client").toAbsolutePath().normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("node", "--version").start().waitFor() == 0,
+                "node is not installed");
+        if (!Files.isDirectory(client.resolve("node_modules").resolve("openai"))) {
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(client.toFile())
+                    .redirectErrorStream(true).start();
+            String log = new String(npm.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, npm.waitFor(), "npm ci in " + client + ": " + log);
+        }
+        Process node = new ProcessBuilder("node", "check.mjs", base + "/v1", "summarizer", "w1 w2 w3")
+                .directory(client.toFile()).start();
+        String stdout = new String(node.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String stderr = new String(node.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, node.waitFor(), stderr);
+        JsonNode r = parse(stdout);
+        assertEquals("tiny-llama", r.get("models").get(0).get("id").asText());
+        assertEquals("tiny-llama", r.get("models").get(1).get("parent").asText());
+        for (String key : new String[] {"adapter", "base"}) {
+            String adapter = key.equals("adapter") ? "\"summarizer\"" : "null";
+            String generated = parse(call("POST", "/generate", "{\"adapter\": " + adapter
+                    + ", \"text\": \"w1 w2 w3\", \"max_new_tokens\": 6}").body()).get("generated").asText();
+            JsonNode c = r.get(key);
+            assertEquals(generated, c.get("text").asText(), key);
+            assertEquals(generated, c.get("streamed").asText(), key + " streamed");
+            assertEquals(c.get("finish").asText(), c.get("streamedFinish").asText());
+            assertEquals(3, c.get("usage").get("prompt_tokens").asInt());
+        }
+        JsonNode chat = r.get("chat");
+        assertEquals("assistant", chat.get("role").asText());
+        assertEquals(chat.get("content").asText(), chat.get("streamed").asText());
+        JsonNode unknown = r.get("unknownModel");
+        assertTrue(unknown.get("notFound").asBoolean(), unknown.toString());
+        assertEquals(404, unknown.get("status").asInt());
+        assertEquals("model_not_found", unknown.get("code").asText());
+    }
 }
