@@ -54,9 +54,17 @@ public final class ServeLoad {
         }
     }
 
-    private enum Kind { VALID, CHURN, MALFORMED, UNKNOWN_ADAPTER, NEGATIVE_TOKENS, HUGE_TOKENS, OVERSIZED }
+    private enum Kind { VALID, CHURN, MALFORMED, UNKNOWN_ADAPTER, NEGATIVE_TOKENS, HUGE_TOKENS, OVERSIZED, CHAT_STREAM,
+        OPENAI_UNKNOWN_MODEL }
 
-    private record Sent(Kind kind, String adapter, String text, String body) {}
+    /** The base model's name in the OpenAI API: the served model folder's name. */
+    static final String BASE_MODEL = "model";
+
+    private record Sent(Kind kind, String adapter, String text, String body, String path) {
+        Sent(Kind kind, String adapter, String text, String body) {
+            this(kind, adapter, text, body, "/generate");
+        }
+    }
 
     private record Answer(int status, JsonNode body, double millis, String problem) {}
 
@@ -158,12 +166,26 @@ public final class ServeLoad {
         List<String> choices = new ArrayList<>(plan.adapters());
         choices.add(null); // the base model
         String adapter = choices.get(i % choices.size());
+        if (u < 0.34) {
+            return new Sent(Kind.OPENAI_UNKNOWN_MODEL, "nope", text, "{\"model\": \"nope\", \"prompt\": \"" + text
+                    + "\"}", "/v1/completions");
+        }
+        if (u < 0.50) {
+            return new Sent(Kind.CHAT_STREAM, adapter, text, chatBody(adapter, text, tokens, true),
+                    "/v1/chat/completions");
+        }
         return new Sent(Kind.VALID, adapter, text, body(adapter, text, tokens));
     }
 
     private static String body(String adapter, String text, int maxNewTokens) {
         return "{\"adapter\": " + (adapter == null ? "null" : "\"" + adapter + "\"") + ", \"text\": \"" + text
                 + "\", \"max_new_tokens\": " + maxNewTokens + "}";
+    }
+
+    private static String chatBody(String adapter, String text, int maxTokens, boolean stream) {
+        return "{\"model\": \"" + (adapter == null ? BASE_MODEL : adapter) + "\", \"messages\": [{\"role\": \"user\","
+                + " \"content\": \"" + text + "\"}], \"max_tokens\": " + maxTokens + ", \"temperature\": 0, \"stream\": "
+                + stream + "}";
     }
 
     private static String words(Random rnd, int n) {
@@ -175,7 +197,7 @@ public final class ServeLoad {
     }
 
     private CompletableFuture<Answer> send(Sent s, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/generate")).timeout(timeout);
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(s.path())).timeout(timeout);
         if (s.kind() == Kind.OVERSIZED) {
             byte[] big = new byte[50 * 1024 * 1024];
             Arrays.fill(big, (byte) ' ');
@@ -210,6 +232,9 @@ public final class ServeLoad {
             return new Answer(-1, null, ms, "no answer: " + e);
         }
         String type = r.headers().firstValue("Content-Type").orElse("");
+        if (type.startsWith("text/event-stream")) {
+            return streamed(r, ms);
+        }
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(r.body());
@@ -223,6 +248,41 @@ public final class ServeLoad {
             return new Answer(r.statusCode(), body, ms, "a " + r.statusCode() + " without an error field");
         }
         return new Answer(r.statusCode(), body, ms, null);
+    }
+
+    /**
+     * A chat completion's event stream as {"content": the deltas joined}; a problem when an event is not a JSON
+     * chunk, the stream does not end with [DONE], or it carries an error event.
+     */
+    private static Answer streamed(HttpResponse<String> r, double ms) {
+        String[] blocks = r.body().split("\n\n");
+        if (!blocks[blocks.length - 1].equals("data: [DONE]")) {
+            return new Answer(r.statusCode(), null, ms, "stream does not end with data: [DONE]");
+        }
+        StringBuilder content = new StringBuilder();
+        for (int i = 0; i < blocks.length - 1; i++) {
+            if (!blocks[i].startsWith("data: ")) {
+                return new Answer(r.statusCode(), null, ms, "not an event: " + abbreviate(blocks[i]));
+            }
+            JsonNode chunk;
+            try {
+                chunk = Json.MAPPER.readTree(blocks[i].substring(6));
+            } catch (IOException e) {
+                return new Answer(r.statusCode(), null, ms, "event is not JSON: " + abbreviate(blocks[i]));
+            }
+            if (chunk.has("error")) {
+                return new Answer(r.statusCode(), chunk, ms, "error event: " + chunk.get("error"));
+            }
+            content.append(chunk.path("choices").path(0).path("delta").path("content").asText(""));
+        }
+        return new Answer(r.statusCode(), Json.MAPPER.createObjectNode().put("content", content.toString()), ms, null);
+    }
+
+    /** OpenAI's error shape: {"error": {"message": text, "type": text, "param": ..., "code": ...}}. */
+    private static String openAiShape(Answer a) {
+        JsonNode e = a.body() == null ? null : a.body().get("error");
+        return e != null && e.isObject() && e.path("message").isTextual() && e.path("type").isTextual()
+                && e.has("param") && e.has("code") ? null : "not an OpenAI error: " + a.body();
     }
 
     /** The rule for each kind of request; null when the answer keeps it. */
@@ -243,7 +303,37 @@ public final class ServeLoad {
                     : "expected 200, or 404 naming the unloaded adapter, got " + a.status() + " " + error;
             case VALID -> a.status() == 429 ? null : a.status() == 200 ? sameAsAlone(s, a, alone, timeout)
                     : "expected 200 (or 429 when busy), got " + a.status() + " " + error;
+            case OPENAI_UNKNOWN_MODEL -> a.status() == 404 && "model_not_found".equals(a.body().path("error")
+                    .path("code").asText()) ? openAiShape(a) : "expected 404 model_not_found, got " + a.status() + " "
+                    + a.body();
+            case CHAT_STREAM -> a.status() == 429 ? openAiShape(a) : a.status() == 200 ? sameChatAlone(s, a, alone,
+                    timeout) : "expected 200 (or 429 when busy), got " + a.status() + " " + a.body();
         };
+    }
+
+    /** The streamed content equals the same chat completion, not streamed, sent alone after the load. */
+    private String sameChatAlone(Sent s, Answer a, Map<String, String> alone, Duration timeout) {
+        String got = a.body().path("content").asText();
+        String single = s.body().replace("\"stream\": true", "\"stream\": false");
+        String want = alone.computeIfAbsent(single, b -> {
+            HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(timeout)
+                    .POST(HttpRequest.BodyPublishers.ofString(b)).build();
+            Answer one = answer(sendQuietly(req), null, System.nanoTime());
+            return one.status() == 200 ? one.body().path("choices").path(0).path("message").path("content").asText()
+                    : "<status " + one.status() + ">";
+        });
+        return want.equals(got) ? null : "streamed '" + got + "' under load, '" + want + "' alone";
+    }
+
+    private HttpResponse<String> sendQuietly(HttpRequest req) {
+        try {
+            return client.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The generated text equals what the same request gets alone, after the load. */

@@ -34,8 +34,10 @@ import picocli.CommandLine.Option;
 @Command(name = "serve-load", mixinStandardHelpOptions = true,
         description = {"Load and fault test of the HTTP server on 127.0.0.1 (never another address): --requests"
                 + " concurrent generate requests over 3 LoRA adapters while a 4th is loaded and unloaded, with"
-                + " malformed JSON, unknown adapters, negative and huge max_new_tokens, a 50 MB body and slow clients."
-                + " Every answer must be right or a 4xx with a JSON error. Exit 1 when one is not.",
+                + " malformed JSON, unknown adapters, negative and huge max_new_tokens, a 50 MB body, slow clients,"
+                + " streamed /v1/chat/completions (each must add up to the same request unstreamed) and OpenAI"
+                + " requests for an unknown model. Every answer must be right or a 4xx with a JSON error (OpenAI's"
+                + " shape on /v1). Exit 1 when one is not.",
             "Example: peft bench serve-load --requests 1000 --slow-clients 20"})
 public final class ServeLoadBenchCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -85,6 +87,13 @@ public final class ServeLoadBenchCommand implements Callable<Integer> {
         Path model = work.resolve("model");
         ModelInitializer.initialize(model, "t5", "tiny", ModelInitializer.TokenizerSource.build(List.of(corpus), 200),
                 3, DType.F32, 0, true);
+        // a chat template, so that /v1/chat/completions has one to render (ChatML, as SmolLM2 and Qwen2.5 use)
+        com.fasterxml.jackson.databind.node.ObjectNode tc = (com.fasterxml.jackson.databind.node.ObjectNode)
+                org.pefttrainer.core.io.Json.read(model.resolve("tokenizer_config.json"));
+        tc.put("chat_template", "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
+                + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
+                + "{{ '<|im_start|>assistant\\n' }}{% endif %}");
+        org.pefttrainer.core.io.Json.write(model.resolve("tokenizer_config.json"), tc);
         TrainerConfig cfg = ConfigLoader.loadSchemaDefaults(List.of("device=cpu")).settings();
         try (InferenceEngine engine = new InferenceEngine(ModelSession.open(cfg.model(), cfg.device(), model), 512)) {
             ModelLayout layout = ModelLayout.of(engine.session().model());

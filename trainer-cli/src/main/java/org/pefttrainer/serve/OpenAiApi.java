@@ -122,6 +122,16 @@ final class OpenAiApi {
             };
             futures.add(scheduler.submit(new InferenceEngine.Row(adapter, prompts.get(p), chat, listener), config));
         }
+        for (CompletableFuture<Completion> f : futures) {
+            if (f.isCompletedExceptionally()) { // refused at once (a full queue): a status, not a broken stream
+                futures.forEach(scheduler::cancel);
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw OpenAiError.of(e.getCause());
+                }
+            }
+        }
         if (stream) {
             stream(ex, id, model, chat, texts, futures, progress);
             return;

@@ -28,7 +28,7 @@ class ServeLoadTest {
             assertTrue(r.statuses().getOrDefault(status, 0) > 0, "no " + status + " in " + r.statuses());
         }
         for (String kind : new String[] {"valid", "churn", "malformed", "unknown_adapter", "negative_tokens",
-                "huge_tokens", "oversized"}) {
+                "huge_tokens", "oversized", "chat_stream", "openai_unknown_model"}) {
             assertTrue(r.kinds().getOrDefault(kind, 0) > 0, "no " + kind + " in " + r.kinds());
         }
         assertTrue(r.churnCycles() > 0, "the churn adapter was loaded and unloaded");
