@@ -158,11 +158,8 @@ public final class TrainStepBench {
      * writes one (with a throwaway word-level tokenizer), and loaded on {@code manager}; {@code rss} receives the
      * resident MiB just before and just after the loading.
      */
-    static LanguageModel randomModel(Path configJson, Path dir, NDManager manager) {
-        return randomModel(configJson, dir, manager, new double[2]);
-    }
-
-    static LanguageModel randomModel(Path configJson, Path dir, NDManager manager, double[] rss) {
+    /** Writes {@code dir/model}: random fp32 weights of {@code configJson}'s shape (seed 0), a word-level tokenizer of a-h. */
+    static Path randomModelFolder(Path configJson, Path dir) {
         Path corpus;
         try {
             corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
@@ -171,6 +168,15 @@ public final class TrainStepBench {
         }
         ModelInitializer.initialize(dir.resolve("model"), ModelInitializer.configFile(configJson),
                 ModelInitializer.TokenizerSource.build(List.of(corpus), 100), 0, DType.F32, Long.MAX_VALUE, false);
+        return dir.resolve("model");
+    }
+
+    static LanguageModel randomModel(Path configJson, Path dir, NDManager manager) {
+        return randomModel(configJson, dir, manager, new double[2]);
+    }
+
+    static LanguageModel randomModel(Path configJson, Path dir, NDManager manager, double[] rss) {
+        randomModelFolder(configJson, dir);
         System.gc(); // the generator's heap arrays are garbage now
         rss[0] = ProcessMemory.rssMib();
         LanguageModel model = Architectures.load(HfModelFolder.open(dir.resolve("model")), manager);
