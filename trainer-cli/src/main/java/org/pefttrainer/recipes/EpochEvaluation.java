@@ -48,7 +48,7 @@ final class EpochEvaluation implements EpochEndListener {
         GenerationSettings decoding = GenerationSettings.of(cfg.generation(), session.folder());
         LOG.info("epoch-end validation " + decoding.describe());
         this.evaluator = EvaluateRecipe.evaluator(cfg, session, decoding.settings());
-        List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(examples);
+        List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data()).encodeAll(examples);
         // Refused now what would fail at the first epoch's end, after the epoch's training.
         Preflight.generation(session, decoding.settings(),
                 Preflight.longestPrompt(encoded, cfg.data().maxSourceLength()), Preflight.virtualTokens(cfg),

@@ -56,7 +56,7 @@ public final class EvaluateRecipe {
                 GenerationSettings resolved = GenerationSettings.of(cfg.generation(), session.folder());
                 GenerationConfig decoding = resolved.settings();
                 Evaluator evaluator = evaluator(cfg, session, decoding);
-                List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data().promptTemplate())
+                List<TokenizedExample> encoded = TaskData.encoder(session, cfg.data())
                         .encodeAll(examples);
                 Preflight.generation(session, decoding, Preflight.longestPrompt(encoded, cfg.data().maxSourceLength()),
                         adapter != null && adapter.config() instanceof PromptTuningConfig p ? p.numVirtualTokens() : 0,
@@ -131,7 +131,8 @@ public final class EvaluateRecipe {
         return new Evaluator(session.model(), session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate()),
                 new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding,
                         cfg.eval().useStemmer(), bootstrap(cfg),
-                        TextMetrics.Family.parse(cfg.eval().metrics(), "eval.metrics")));
+                        TextMetrics.Family.parse(cfg.eval().metrics(), "eval.metrics")),
+                TaskData.chat(session, cfg.data()).orElse(null));
     }
 
     /** eval.bootstrap as the resampling settings (0 samples: one resample, and no interval is reported). */

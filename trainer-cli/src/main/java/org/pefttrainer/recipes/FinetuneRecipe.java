@@ -103,7 +103,7 @@ public final class FinetuneRecipe {
             if (train.isEmpty()) {
                 throw new UserException(cfg.data().path() + ": the " + cfg.data().trainSplit() + " split has no examples to train on");
             }
-            List<TokenizedExample> tokenized = TaskData.encoder(session, cfg.data().promptTemplate()).encodeAll(train);
+            List<TokenizedExample> tokenized = TaskData.encoder(session, cfg.data()).encodeAll(train);
             Preflight.training(cfg, session, tokenized, out);
             Collator collator = TaskData.collator(session, cfg.data());
             int batch = cfg.train().batchSize();

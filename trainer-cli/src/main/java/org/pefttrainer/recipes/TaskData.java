@@ -1,5 +1,11 @@
 package org.pefttrainer.recipes;
 
+import java.nio.file.Path;
+import java.util.Optional;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.data.chat.ChatPrompts;
+import org.pefttrainer.core.data.chat.ChatTemplate;
+
 import org.pefttrainer.core.config.DataConfig;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.batch.BatchCollator;
@@ -11,15 +17,44 @@ import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 final class TaskData {
     private TaskData() {}
 
-    static ExampleEncoder encoder(ModelSession session, String template) {
-        PromptTemplate t = PromptTemplate.of(template);
+    static ExampleEncoder encoder(ModelSession session, DataConfig data) {
+        Optional<ChatPrompts> chat = chat(session, data);
+        if (chat.isPresent()) {
+            return ExampleEncoder.chat(session.tokenizer(), chat.get());
+        }
+        PromptTemplate t = PromptTemplate.of(data.promptTemplate());
         return causal(session) ? ExampleEncoder.causal(session.tokenizer(), t) : new ExampleEncoder(session.tokenizer(), t);
+    }
+
+    /**
+     * data.chat's prompts: the prompt template's text as the user's turn of the chat template (data.chat_template,
+     * else the model's); empty when data.chat is off. A model without a template, or a seq2seq model, is refused.
+     */
+    static Optional<ChatPrompts> chat(ModelSession session, DataConfig data) {
+        if (!data.chat()) {
+            return Optional.empty();
+        }
+        if (!causal(session)) {
+            throw new UserException("data.chat = true: chat templates are for decoder-only models, and "
+                    + session.folder().dir() + " is a " + session.model().architecture());
+        }
+        Path dir = session.folder().dir();
+        ChatTemplate template = data.chatTemplate()
+                .map(t -> new ChatTemplate(t, "data.chat_template", ChatTemplate.fromModelFolder(dir)
+                        .map(ChatTemplate::specialTokens).orElse(java.util.Map.of())))
+                .or(() -> ChatTemplate.fromModelFolder(dir))
+                .orElseThrow(() -> new UserException("data.chat = true: " + dir.resolve("tokenizer_config.json")
+                        + " has no chat_template; set data.chat_template to the model's template (or data.chat ="
+                        + " false)"));
+        return Optional.of(new ChatPrompts(template, PromptTemplate.of(data.promptTemplate())));
     }
 
     static Collator collator(ModelSession session, DataConfig data) {
         if (causal(session)) {
             int pad = session.model().padTokenId() >= 0 ? session.model().padTokenId() : session.model().eosTokenId();
-            return new CausalCollator(data.maxSourceLength(), data.maxTargetLength(), session.model().eosTokenId(), pad);
+            // a chat example's reply ends with the template's end of turn: no EOS after it
+            return new CausalCollator(data.maxSourceLength(), data.maxTargetLength(), session.model().eosTokenId(), pad,
+                    !data.chat());
         }
         return new BatchCollator(data.maxSourceLength(), data.maxTargetLength(), session.tokenizer().specialTokens());
     }

@@ -36,6 +36,7 @@ import org.pefttrainer.peft.lora.LoraConfig;
 import org.pefttrainer.peft.lora.LoraInit;
 import org.pefttrainer.peft.lora.LoraModel;
 import org.pefttrainer.peft.lora.TargetModules;
+import org.pefttrainer.cli.ChatFixtures;
 import org.pefttrainer.recipes.ModelSession;
 
 /**
@@ -44,45 +45,15 @@ import org.pefttrainer.recipes.ModelSession;
  * non-streamed text, stop strings, usage, and OpenAI's error shape and statuses.
  */
 class OpenAiApiTest {
-    /** A ChatML template (the SmolLM2 / Qwen family's layout). */
-    static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
-            + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
-            + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
     @TempDir static Path dir;
     static InferenceEngine engine;
     static InferenceServer server;
     static HttpClient client;
     static String base;
 
-    /** A tiny random Llama (word-level tokenizer of w0..w199) with CHATML in its tokenizer_config.json, a LoRA. */
-    static Path[] fixture(Path dir) throws IOException {
-        Path corpus = dir.resolve("corpus.txt");
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 200; i++) {
-            sb.append('w').append(i).append(' ');
-        }
-        Files.writeString(corpus, sb + "user assistant system");
-        Path model = dir.resolve("tiny-llama");
-        ModelInitializer.initialize(model, "llama", "tiny", ModelInitializer.TokenizerSource.build(List.of(corpus),
-                260), 7, DType.F32, 0, true);
-        ObjectNode tc = (ObjectNode) Json.read(model.resolve("tokenizer_config.json"));
-        tc.put("chat_template", CHATML);
-        Json.write(model.resolve("tokenizer_config.json"), tc);
-        Path lora = dir.resolve("lora");
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel base = Architectures.load(HfModelFolder.open(model), m);
-            try (LoraModel l = LoraModel.create(base, LoraConfig.builder().r(4).loraAlpha(16)
-                    .targetModules(TargetModules.allLinear()).initLoraWeights(LoraInit.NONE).build(), 3, m)) {
-                l.save(lora);
-            }
-        }
-        return new Path[] {model, lora};
-    }
-
     @BeforeAll
     static void start() throws IOException {
-        Path[] f = fixture(dir);
+        Path[] f = ChatFixtures.write(dir);
         TrainerConfig cfg = ConfigArguments.split(List.of("model.path=" + f[0], "device=cpu")).load().settings();
         engine = new InferenceEngine(ModelSession.open(cfg.model(), cfg.device(), f[0]), 512);
         engine.load("summarizer", f[1]);

@@ -9,6 +9,8 @@ import java.nio.file.Path;
  * @param split            the split {@code peft eval} scores
  * @param promptTemplate   model input, with {@code {dialogue}} where the dialogue goes
  * @param trainSubset      examples of the train split to use; 0 = all (same for the other subsets)
+ * @param chat             decoder-only: prompt and summary become a user and an assistant turn of the chat template
+ * @param chatTemplate     a chat template to use instead of the model's
  * @param validationSubset examples of the validation split scored after each epoch
  * @param subset           examples of {@code split} that {@code peft eval} scores
  * @param subsetSeed       seed of the sample drawn when a subset is smaller than its split
@@ -27,7 +29,9 @@ public record DataConfig(
         int validationSubset,
         int subset,
         long subsetSeed,
-        String references) {
+        String references,
+        boolean chat,
+        java.util.Optional<String> chatTemplate) {
 
     /** {@code data.format}: how the files under {@code data.path} are laid out. */
     public enum Format implements ConfigEnum {

@@ -80,6 +80,8 @@ final class KeyRules {
         add(KeyRule.of("data.subset", INT, atLeast(0)));
         add(KeyRule.of("data.subset_seed", LONG, atLeast(0)));
         add(KeyRule.of("data.references", STRING, oneOf(List.of("summary1", "all_pairs", "best_of_three"))));
+        add(KeyRule.of("data.chat", BOOLEAN));
+        add(KeyRule.of("data.chat_template", STRING, ValueCheck.NOT_BLANK).orNull());
 
         add(KeyRule.of("train.epochs", INT, atLeast(1)).orNull());
         add(KeyRule.of("train.max_steps", INT, atLeast(1).or(-1)));

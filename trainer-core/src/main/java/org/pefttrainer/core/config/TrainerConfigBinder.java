@@ -84,7 +84,9 @@ final class TrainerConfigBinder {
                 getInt("data.validation_subset"),
                 getInt("data.subset"),
                 getLong("data.subset_seed"),
-                string("data.references"));
+                string("data.references"),
+                bool("data.chat"),
+                optionalString("data.chat_template"));
     }
 
     private TrainConfig train() {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
+import org.pefttrainer.core.data.chat.ChatPrompts;
 import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
@@ -41,13 +42,31 @@ public final class Evaluator {
     private final PromptTemplate template;
     private final Settings settings;
     private final TextMetrics scorer;
+    private final ChatPrompts chat;
 
     public Evaluator(LanguageModel model, HfTokenizer tokenizer, PromptTemplate template, Settings settings) {
+        this(model, tokenizer, template, settings, null);
+    }
+
+    /** @param chat data.chat's prompts (the chat template's rendering), or null for the prompt template's text */
+    public Evaluator(LanguageModel model, HfTokenizer tokenizer, PromptTemplate template, Settings settings,
+            ChatPrompts chat) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.template = template;
         this.settings = settings;
         this.scorer = new TextMetrics(settings.metrics(), settings.useStemmer(), settings.bootstrap());
+        this.chat = chat;
+    }
+
+    /** The ids generation starts from: as training saw its prompts (data.chat: the rendered chat, no added specials). */
+    private long[] prompt(Example e) {
+        if (chat == null) {
+            return tokenizer.generationPrompt(template.render(e), model.taskType(), settings.maxSourceLength());
+        }
+        int[] ids = tokenizer.encodeWithoutSpecialTokens(chat.prompt(e));
+        return java.util.Arrays.stream(ids, 0, Math.min(ids.length, settings.maxSourceLength())).asLongStream()
+                .toArray();
     }
 
     /**
@@ -60,8 +79,7 @@ public final class Evaluator {
         int n = examples.size();
         long[][] sources = new long[n][];
         for (int i = 0; i < n; i++) {
-            sources[i] = tokenizer.generationPrompt(template.render(examples.get(i)), model.taskType(),
-                    settings.maxSourceLength());
+            sources[i] = prompt(examples.get(i));
         }
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {

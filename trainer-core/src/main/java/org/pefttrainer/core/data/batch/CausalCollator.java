@@ -15,12 +15,22 @@ public final class CausalCollator implements Collator {
     private final int maxTargetLength;
     private final int eosTokenId;
     private final int padTokenId;
+    private final boolean appendEos;
 
     public CausalCollator(int maxSourceLength, int maxTargetLength, int eosTokenId, int padTokenId) {
+        this(maxSourceLength, maxTargetLength, eosTokenId, padTokenId, true);
+    }
+
+    /**
+     * @param appendEos false for chat examples, whose target already ends with the template's end of turn
+     */
+    public CausalCollator(int maxSourceLength, int maxTargetLength, int eosTokenId, int padTokenId,
+            boolean appendEos) {
         this.maxSourceLength = maxSourceLength;
         this.maxTargetLength = maxTargetLength;
         this.eosTokenId = eosTokenId;
         this.padTokenId = padTokenId;
+        this.appendEos = appendEos;
     }
 
     @Override
@@ -36,10 +46,12 @@ public final class CausalCollator implements Collator {
     /** Prompt then summary then EOS, and where the summary starts. */
     public int[] sequence(TokenizedExample e) {
         int[] p = Arrays.copyOf(e.sourceIds(), Math.min(e.sourceIds().length, maxSourceLength));
-        int t = Math.min(e.targetIds().length, Math.max(0, maxTargetLength - 1));
-        int[] seq = Arrays.copyOf(p, p.length + t + 1);
+        int t = Math.min(e.targetIds().length, Math.max(0, maxTargetLength - (appendEos ? 1 : 0)));
+        int[] seq = Arrays.copyOf(p, p.length + t + (appendEos ? 1 : 0));
         System.arraycopy(e.targetIds(), 0, seq, p.length, t);
-        seq[seq.length - 1] = eosTokenId;
+        if (appendEos) {
+            seq[seq.length - 1] = eosTokenId;
+        }
         return seq;
     }
 

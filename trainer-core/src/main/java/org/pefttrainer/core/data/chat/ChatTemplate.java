@@ -98,6 +98,11 @@ public final class ChatTemplate {
         return java.util.Optional.of(new ChatTemplate(text, file + ": chat_template", tokens));
     }
 
+    /** The special tokens the template sees (bos_token, eos_token, ...). */
+    public Map<String, String> specialTokens() {
+        return specialTokens;
+    }
+
     public String source() {
         return source;
     }

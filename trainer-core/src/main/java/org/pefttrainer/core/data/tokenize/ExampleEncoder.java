@@ -2,6 +2,7 @@ package org.pefttrainer.core.data.tokenize;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.pefttrainer.core.data.chat.ChatPrompts;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 import org.pefttrainer.core.data.batch.TokenizedExample;
@@ -19,20 +20,30 @@ public final class ExampleEncoder {
     private final HfTokenizer tokenizer;
     private final PromptTemplate template;
     private final boolean causal;
+    private final ChatPrompts chat;
 
     public ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template) {
-        this(tokenizer, template, false);
+        this(tokenizer, template, false, null);
     }
 
-    private ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template, boolean causal) {
+    private ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template, boolean causal, ChatPrompts chat) {
         this.tokenizer = tokenizer;
         this.template = template;
         this.causal = causal;
+        this.chat = chat;
+    }
+
+    /**
+     * The chat encoding (data.chat): the rendered prompt and the assistant's reply, each tokenized without added
+     * special tokens (the template writes them), as transformers' apply_chat_template tokenizes.
+     */
+    public static ExampleEncoder chat(HfTokenizer tokenizer, ChatPrompts chat) {
+        return new ExampleEncoder(tokenizer, null, true, chat);
     }
 
     /** The decoder-only encoding: [prefix (BOS)] + prompt, and the summary without special tokens. */
     public static ExampleEncoder causal(HfTokenizer tokenizer, PromptTemplate template) {
-        return new ExampleEncoder(tokenizer, template, true);
+        return new ExampleEncoder(tokenizer, template, true, null);
     }
 
     public TokenizedExample encode(Example example) {
@@ -42,6 +53,14 @@ public final class ExampleEncoder {
     /** All examples, in order. */
     public List<TokenizedExample> encodeAll(List<Example> examples) {
         List<TokenizedExample> out = new ArrayList<>(examples.size());
+        if (chat != null) {
+            for (Example e : examples) {
+                String[] pr = chat.promptAndReply(e, e.target());
+                out.add(new TokenizedExample(e.id(), tokenizer.encodeWithoutSpecialTokens(pr[0]),
+                        tokenizer.encodeWithoutSpecialTokens(pr[1])));
+            }
+            return out;
+        }
         for (int from = 0; from < examples.size(); from += CHUNK) {
             List<Example> part = examples.subList(from, Math.min(examples.size(), from + CHUNK));
             List<String> sources = new ArrayList<>(part.size());

@@ -1,0 +1,84 @@
+package org.pefttrainer.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.config.ConfigArguments;
+import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.core.data.Example;
+import org.pefttrainer.core.data.batch.Batch;
+import org.pefttrainer.core.data.batch.TokenizedExample;
+import org.pefttrainer.core.io.Json;
+import org.pefttrainer.cli.ChatFixtures;
+
+/**
+ * data.chat: a summarisation example becomes a user turn (the prompt template's text) and an assistant turn (the
+ * summary) of the model's chat template; the prompt is what serving's /v1/chat/completions sends, and only the
+ * assistant's turn (the summary and the template's end of turn) carries labels. Hand-rendered ChatML is the truth.
+ */
+class ChatDataTest {
+    @TempDir Path dir;
+
+    private static ModelSession session(Path model) {
+        TrainerConfig cfg = config(model);
+        return ModelSession.open(cfg.model(), cfg.device(), model);
+    }
+
+    private static TrainerConfig config(Path model, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("model.path=" + model, "device=cpu", "data.chat=true",
+                "data.prompt_template=\"Summarize: {dialogue}\""));
+        args.addAll(List.of(extra));
+        return ConfigArguments.split(args).load().settings();
+    }
+
+    @Test
+    void theAssistantTurnAloneCarriesTheLoss() throws Exception {
+        Path model = ChatFixtures.write(dir)[0];
+        TrainerConfig cfg = config(model);
+        try (ModelSession s = session(model)) {
+            Example e = new Example("x", "w1 w2", "w3 w4");
+            TokenizedExample t = TaskData.encoder(s, cfg.data()).encode(e);
+            var tok = s.tokenizer();
+            String prompt = "<|im_start|>user\nSummarize: w1 w2<|im_end|>\n<|im_start|>assistant\n";
+            assertArrayEquals(tok.encodeWithoutSpecialTokens(prompt), t.sourceIds());
+            assertArrayEquals(tok.encodeWithoutSpecialTokens("w3 w4<|im_end|>\n"), t.targetIds());
+            Batch b = TaskData.collator(s, cfg.data()).collate(List.of(t), new int[] {0});
+            int p = t.sourceIds().length;
+            int n = p + t.targetIds().length; // no EOS appended: the template's end of turn closes the reply
+            assertEquals(n, b.sourceLength());
+            for (int j = 0; j < n; j++) {
+                long want = j + 1 < n && j + 1 >= p ? b.inputIds()[j + 1] : Batch.IGNORE_INDEX;
+                assertEquals(want, b.labels()[j], "position " + j);
+            }
+        }
+    }
+
+    @Test
+    void aModelWithoutATemplateIsRefusedWithTheKeyToSet() throws Exception {
+        Path model = ChatFixtures.write(dir)[0];
+        ObjectNode tc = (ObjectNode) Json.read(model.resolve("tokenizer_config.json"));
+        tc.remove("chat_template");
+        Json.write(model.resolve("tokenizer_config.json"), tc);
+        TrainerConfig cfg = config(model);
+        try (ModelSession s = session(model)) {
+            UserException e = assertThrows(UserException.class, () -> TaskData.encoder(s, cfg.data()));
+            assertTrue(e.getMessage().contains("data.chat_template") && e.getMessage().contains("tokenizer_config.json"),
+                    e.getMessage());
+            // data.chat_template gives one
+            TrainerConfig given = config(model, "data.chat_template=\"" + ChatFixtures.CHATML.replace("\\", "\\\\")
+                    .replace("\"", "\\\"") + "\"");
+            TokenizedExample t = TaskData.encoder(s, given.data()).encode(new Example("x", "w1", "w2"));
+            assertTrue(t.targetIds().length > 1);
+        }
+        assertTrue(Files.isRegularFile(model.resolve("tokenizer_config.json")));
+    }
+}
