@@ -225,6 +225,26 @@ class OpenAiApiTest {
         assertFalse(method.json().get("error").get("message").asText().isEmpty());
     }
 
+    /** With serve.token set, a request without it is a 401 in OpenAI's shape; with it, the answer. */
+    @Test
+    void theTokenIsAskedForAsOpenAiAsksForAnApiKey() throws Exception {
+        try (InferenceServer guarded = new InferenceServer(engine, GenerationSettings.of(GenerationConfig.builder()
+                .maxNewTokens(4).build(), 1), new InferenceServer.Settings("127.0.0.1", 0, 4, 5, 1 << 20, 64, 256,
+                300_000, false, "s3cret"))) {
+            guarded.start();
+            URI models = URI.create("http://127.0.0.1:" + guarded.port() + "/v1/models");
+            HttpResponse<String> no = client.send(HttpRequest.newBuilder(models).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, no.statusCode());
+            JsonNode e = parse(no.body()).get("error");
+            assertEquals("authentication_error", e.get("type").asText());
+            assertEquals("invalid_api_key", e.get("code").asText());
+            HttpResponse<String> yes = client.send(HttpRequest.newBuilder(models).header("Authorization",
+                    "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, yes.statusCode(), yes.body());
+        }
+    }
+
     /**
      * The official openai client (npm "openai" 7.x, tools/openai-client; installed by this test with npm ci when
      * missing) against the server: the model list, completions with the adapter and with the base, streamed and not
