@@ -31,11 +31,12 @@ final class TaskData {
      * else the model's); empty when data.chat is off. A model without a template, or a seq2seq model, is refused.
      */
     static Optional<ChatPrompts> chat(ModelSession session, DataConfig data) {
-        if (!data.chat()) {
+        String key = data.format() == DataConfig.Format.CHAT ? "data.format = chat" : "data.chat = true";
+        if (!chat(data)) {
             return Optional.empty();
         }
         if (!causal(session)) {
-            throw new UserException("data.chat = true: chat templates are for decoder-only models, and "
+            throw new UserException(key + ": chat templates are for decoder-only models, and "
                     + session.folder().dir() + " is a " + session.model().architecture());
         }
         Path dir = session.folder().dir();
@@ -43,10 +44,14 @@ final class TaskData {
                 .map(t -> new ChatTemplate(t, "data.chat_template", ChatTemplate.fromModelFolder(dir)
                         .map(ChatTemplate::specialTokens).orElse(java.util.Map.of())))
                 .or(() -> ChatTemplate.fromModelFolder(dir))
-                .orElseThrow(() -> new UserException("data.chat = true: " + dir.resolve("tokenizer_config.json")
-                        + " has no chat_template; set data.chat_template to the model's template (or data.chat ="
-                        + " false)"));
+                .orElseThrow(() -> new UserException(key + ": " + dir.resolve("tokenizer_config.json")
+                        + " has no chat_template; set data.chat_template to the model's template"));
         return Optional.of(new ChatPrompts(template, PromptTemplate.of(data.promptTemplate())));
+    }
+
+    /** Whether examples go through the chat template: data.chat, or conversational records. */
+    static boolean chat(DataConfig data) {
+        return data.chat() || data.format() == DataConfig.Format.CHAT;
     }
 
     static Collator collator(ModelSession session, DataConfig data) {
@@ -54,7 +59,7 @@ final class TaskData {
             int pad = session.model().padTokenId() >= 0 ? session.model().padTokenId() : session.model().eosTokenId();
             // a chat example's reply ends with the template's end of turn: no EOS after it
             return new CausalCollator(data.maxSourceLength(), data.maxTargetLength(), session.model().eosTokenId(), pad,
-                    !data.chat());
+                    !chat(data));
         }
         return new BatchCollator(data.maxSourceLength(), data.maxTargetLength(), session.tokenizer().specialTokens());
     }

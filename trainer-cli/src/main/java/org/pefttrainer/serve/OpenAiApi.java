@@ -1,5 +1,6 @@
 package org.pefttrainer.serve;
 
+import org.pefttrainer.core.data.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -349,7 +350,7 @@ final class OpenAiApi {
         if (ms == null || !ms.isArray() || ms.isEmpty()) {
             throw new OpenAiError(400, "messages must be a non-empty list of {role, content}", "messages", null);
         }
-        List<ChatTemplate.Message> messages = new ArrayList<>();
+        List<ChatMessage> messages = new ArrayList<>();
         for (JsonNode m : ms) {
             JsonNode content = m.get("content");
             String text;
@@ -370,7 +371,7 @@ final class OpenAiApi {
             if (!m.path("role").isTextual()) {
                 throw new OpenAiError(400, "every message needs a role", "messages", null);
             }
-            messages.add(new ChatTemplate.Message(m.get("role").textValue(), text));
+            messages.add(new ChatMessage(m.get("role").textValue(), text));
         }
         ChatTemplate t = chatTemplate.orElseThrow(() -> new OpenAiError(400, "the model "
                 + engine.session().folder().dir() + " has no chat_template in tokenizer_config.json: use"

@@ -81,4 +81,52 @@ class ChatDataTest {
         }
         assertTrue(Files.isRegularFile(model.resolve("tokenizer_config.json")));
     }
+
+    /**
+     * data.format = chat: a "messages" record (system, user, assistant, user, assistant) gets labels on both
+     * assistant turns and nowhere else; its reference is the last reply and generation starts before it.
+     */
+    @Test
+    void conversationalRecordsAreLabelledOnEveryAssistantTurn() throws Exception {
+        Path model = ChatFixtures.write(dir)[0];
+        Path data = Files.createDirectories(dir.resolve("chats"));
+        String record = "{\"id\": \"c1\", \"messages\": [{\"role\": \"system\", \"content\": \"w1\"},"
+                + " {\"role\": \"user\", \"content\": \"w2 w3\"}, {\"role\": \"assistant\", \"content\": \"w4\"},"
+                + " {\"role\": \"user\", \"content\": \"w5\"}, {\"role\": \"assistant\", \"content\": \"w6 w7\"}]}";
+        for (String split : new String[] {"train", "validation"}) {
+            Files.writeString(data.resolve(split + ".jsonl"), (record + "\n").repeat(8));
+        }
+        TrainerConfig cfg = config(model, "data.format=chat", "data.chat=false", "data.path=" + data);
+        try (ModelSession s = session(model)) {
+            List<Example> examples = Datasets.read(cfg.data(), "train", 0);
+            Example e = examples.get(0);
+            assertEquals("w6 w7", e.target());
+            assertEquals(5, e.messages().size());
+            var tok = s.tokenizer();
+            String[] parts = {
+                "<|im_start|>system\nw1<|im_end|>\n<|im_start|>user\nw2 w3<|im_end|>\n<|im_start|>assistant\n",
+                "w4<|im_end|>\n",
+                "<|im_start|>user\nw5<|im_end|>\n<|im_start|>assistant\n",
+                "w6 w7<|im_end|>\n"};
+            List<Integer> ids = new java.util.ArrayList<>();
+            List<Boolean> labelled = new java.util.ArrayList<>();
+            for (int k = 0; k < parts.length; k++) {
+                for (int id : tok.encodeWithoutSpecialTokens(parts[k])) {
+                    ids.add(id);
+                    labelled.add(k % 2 == 1);
+                }
+            }
+            TokenizedExample t = TaskData.encoder(s, cfg.data()).encode(e);
+            Batch b = TaskData.collator(s, cfg.data()).collate(List.of(t), new int[] {0});
+            assertEquals(ids.size(), b.sourceLength());
+            for (int j = 0; j < ids.size(); j++) {
+                assertEquals((long) ids.get(j), b.inputIds()[j], "token " + j);
+                long want = j + 1 < ids.size() && labelled.get(j + 1) ? ids.get(j + 1) : Batch.IGNORE_INDEX;
+                assertEquals(want, b.labels()[j], "label at " + j);
+            }
+            assertEquals(parts[0] + parts[1] + parts[2], new org.pefttrainer.core.data.chat.ChatPrompts(
+                    org.pefttrainer.core.data.chat.ChatTemplate.fromModelFolder(model).orElseThrow(),
+                    org.pefttrainer.core.data.PromptTemplate.of(cfg.data().promptTemplate())).prompt(e));
+        }
+    }
 }

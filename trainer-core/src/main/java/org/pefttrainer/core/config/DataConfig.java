@@ -43,7 +43,9 @@ public record DataConfig(
         JSON("json"),
         CSV("csv"),
         /** Decided from the files found. */
-        AUTO("auto");
+        AUTO("auto"),
+        /** Conversational records: a "messages" list of {role, content} ending with the assistant's reply. */
+        CHAT("chat");
 
         private final String configName;
 

@@ -13,17 +13,26 @@ import java.util.Optional;
  * @param source     the dialogue, line ends normalised to {@code \n}; may be empty (SAMSum train id 13828807)
  * @param references the reference summaries, at least one
  * @param topic      the topic, if the dataset has one
+ * @param messages   a conversational record's turns (data.format = chat), ending with the assistant's reply (the
+ *                   reference); empty for a summarisation record
  */
-public record Example(String id, String source, List<String> references, Optional<String> topic) {
+public record Example(String id, String source, List<String> references, Optional<String> topic,
+                      List<ChatMessage> messages) {
 
     public Example {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(topic, "topic");
         references = List.copyOf(references);
+        messages = List.copyOf(messages);
         if (references.isEmpty()) {
             throw new IllegalArgumentException("example " + id + " has no reference summary");
         }
+    }
+
+    /** A summarisation example. */
+    public Example(String id, String source, List<String> references, Optional<String> topic) {
+        this(id, source, references, topic, List.of());
     }
 
     /** An example with a single reference and no topic. */

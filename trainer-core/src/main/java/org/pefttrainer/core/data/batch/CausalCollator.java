@@ -60,6 +60,7 @@ public final class CausalCollator implements Collator {
         int n = indices.length;
         int[][] rows = new int[n][];
         int[] promptLen = new int[n];
+        boolean[][] earlier = new boolean[n][];
         List<String> ids = new ArrayList<>(n);
         int width = 0;
         for (int r = 0; r < n; r++) {
@@ -67,6 +68,7 @@ public final class CausalCollator implements Collator {
             ids.add(e.id());
             rows[r] = sequence(e);
             promptLen[r] = Math.min(e.sourceIds().length, maxSourceLength);
+            earlier[r] = e.sourceLabels();
             width = Math.max(width, rows[r].length);
         }
         long[] inputIds = new long[n * width];
@@ -79,7 +81,8 @@ public final class CausalCollator implements Collator {
                 inputIds[r * width + j] = rows[r][j];
                 mask[r * width + j] = 1;
                 // position j predicts token j + 1: supervised when that token is part of the summary or EOS
-                if (j + 1 < rows[r].length && j + 1 >= promptLen[r]) {
+                if (j + 1 < rows[r].length && (j + 1 >= promptLen[r]
+                        || earlier[r] != null && earlier[r][j + 1])) {
                     labels[r * width + j] = rows[r][j + 1];
                 }
             }

@@ -1,15 +1,17 @@
 package org.pefttrainer.core.data.chat;
 
+import org.pefttrainer.core.data.ChatMessage;
 import java.util.List;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
 
 /**
- * Summarisation examples as a chat (data.chat): the prompt template's text is the user's message and the summary the
- * assistant's reply, rendered with the model's chat template. Training sees the prompt (the conversation up to the
- * opening of the assistant's turn, what serving sends) and the reply (the rest of the rendered conversation: the
- * summary and the template's end of turn), which alone carries the loss, as TRL's assistant-only loss.
+ * Examples as a chat, rendered with the model's chat template: a summarisation example (data.chat) as the prompt
+ * template's text in the user's turn and the summary in the assistant's; a conversational record (data.format =
+ * chat) as its own turns. Generation starts from the conversation up to the opening of the (last) assistant turn,
+ * what serving sends; in training only the assistants' turns (their text and the template's end of turn) carry the
+ * loss, as TRL's assistant-only loss.
  */
 public final class ChatPrompts {
     private final ChatTemplate chat;
@@ -20,21 +22,51 @@ public final class ChatPrompts {
         this.prompt = prompt;
     }
 
-    /** The rendered conversation up to the assistant's reply (add_generation_prompt on): what generation starts from. */
+    /** A stretch of a rendered conversation and whether it is an assistant's turn (labelled). */
+    public record Segment(String text, boolean assistant) {}
+
+    /**
+     * The rendered conversation up to the (last) assistant reply, add_generation_prompt on: what generation starts
+     * from. A conversational record's turns before its last reply; else the prompt template's text as the user's.
+     */
     public String prompt(Example e) {
-        return chat.render(List.of(new ChatTemplate.Message("user", prompt.render(e))), true);
+        if (!e.messages().isEmpty()) {
+            return chat.render(e.messages().subList(0, e.messages().size() - 1), true);
+        }
+        return chat.render(List.of(new ChatMessage("user", prompt.render(e))), true);
     }
 
-    /** {prompt, reply}: the reply is what the rendered conversation with the summary adds after the prompt. */
-    public String[] promptAndReply(Example e, String summary) {
-        String p = prompt(e);
-        String full = chat.render(List.of(new ChatTemplate.Message("user", prompt.render(e)),
-                new ChatTemplate.Message("assistant", summary)), false);
-        if (!full.startsWith(p)) {
-            throw new UserException("the chat template renders the conversation of example " + e.id()
-                    + " without its generation prompt in front, so the assistant's reply cannot be told apart:"
-                    + " set data.chat_template to one that does");
+    /**
+     * The whole rendered conversation cut into stretches, each assistant reply its own: for assistant reply i, the
+     * stretch is what the conversation through that reply adds after the conversation before it with its generation
+     * prompt. The stretches join to the rendering of the whole conversation.
+     */
+    public List<Segment> segments(Example e) {
+        List<ChatMessage> turns = e.messages().isEmpty() ? List.of(new ChatMessage("user", prompt.render(e)),
+                new ChatMessage("assistant", e.target())) : e.messages();
+        List<Segment> out = new java.util.ArrayList<>();
+        int done = 0;
+        String before = "";
+        for (int i = 0; i < turns.size(); i++) {
+            if (!turns.get(i).role().equals("assistant")) {
+                continue;
+            }
+            String open = chat.render(turns.subList(0, i), true);
+            String through = chat.render(turns.subList(0, i + 1), false);
+            if (!open.startsWith(before) || !through.startsWith(open)) {
+                throw new UserException("the chat template renders the conversation of example " + e.id()
+                        + " so that a reply's text does not follow its generation prompt; the assistant's turns"
+                        + " cannot be told apart: set data.chat_template to one that does");
+            }
+            out.add(new Segment(open.substring(done), false));
+            out.add(new Segment(through.substring(open.length()), true));
+            done = through.length();
+            before = through;
         }
-        return new String[] {p, full.substring(p.length())};
+        String all = chat.render(turns, false);
+        if (all.length() > done) {
+            out.add(new Segment(all.substring(done), false));
+        }
+        return out;
     }
 }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.data.ChatMessage;
 
 /**
  * A model's chat template (tokenizer_config.json's {@code chat_template}), rendered as transformers'
@@ -24,9 +25,6 @@ import org.pefttrainer.core.UserException;
  * real templates of five instruct models.
  */
 public final class ChatTemplate {
-    /** One turn: role (system, user, assistant, ...) and its text. */
-    public record Message(String role, String content) {}
-
     private static final ThreadLocal<Supplier<LocalDate>> TODAY = ThreadLocal.withInitial(() -> LocalDate::now);
 
     private final String source;
@@ -111,9 +109,9 @@ public final class ChatTemplate {
      * The prompt text of {@code messages}; with {@code addGenerationPrompt} the template's opening of the
      * assistant's turn follows. A template that raises (a role order it refuses) is a UserException with its message.
      */
-    public String render(List<Message> messages, boolean addGenerationPrompt) {
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> turns = new ArrayList<>();
-        for (Message m : messages) {
+        for (ChatMessage m : messages) {
             Map<String, Object> turn = new LinkedHashMap<>();
             turn.put("role", m.role());
             turn.put("content", m.content());

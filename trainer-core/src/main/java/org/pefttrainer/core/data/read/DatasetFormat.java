@@ -20,7 +20,9 @@ import org.pefttrainer.core.data.ReferenceConvention;
  * csv that has split files in it.
  */
 public enum DatasetFormat {
-    DIALOGSUM, SAMSUM, JSONL, JSON, CSV, AUTO;
+    DIALOGSUM, SAMSUM, JSONL, JSON, CSV, AUTO,
+    /** Conversational records (a "messages" column), in any of the files auto finds. */
+    CHAT;
 
     public static DatasetFormat parse(String name) {
         String n = name.trim().toUpperCase(Locale.ROOT);
@@ -30,7 +32,7 @@ public enum DatasetFormat {
             }
         }
         throw new UserException("unknown dataset format '" + name
-                + "'; expected dialogsum, samsum, jsonl, json, csv or auto");
+                + "'; expected dialogsum, samsum, jsonl, json, csv, auto or chat");
     }
 
     DatasetReader open(Path path, ReferenceConvention convention) {

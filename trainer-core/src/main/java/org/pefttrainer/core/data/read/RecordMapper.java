@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.data.ChatMessage;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.ReferenceConvention;
 
@@ -30,6 +31,9 @@ final class RecordMapper {
         String id = first(fields, "id", "fname");
         if (id == null || id.isBlank()) {
             id = Long.toString(position);
+        }
+        if (fields.containsKey("messages")) {
+            return List.of(chat(id.strip(), fields.get("messages"), where));
         }
         String dialogue = fields.get("dialogue");
         if (dialogue == null) {
@@ -63,6 +67,40 @@ final class RecordMapper {
             pairs.add(new Example(id + "_" + (k + 1), source, List.of(summaries.get(k)), topic(topics.get(k))));
         }
         return pairs;
+    }
+
+    /**
+     * A conversational record (Hugging Face's "messages" format): a list of {role, content} ending with the
+     * assistant's reply, which is the reference; the last user turn is shown as the source.
+     */
+    private static Example chat(String id, String json, String where) {
+        com.fasterxml.jackson.databind.JsonNode list;
+        try {
+            list = org.pefttrainer.core.io.Json.MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            list = null;
+        }
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new UserException(where + ": 'messages' must be a non-empty list of {\"role\", \"content\"}");
+        }
+        List<ChatMessage> turns = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode m : list) {
+            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                throw new UserException(where + ": every entry of 'messages' needs a string role and content; found "
+                        + m);
+            }
+            turns.add(new ChatMessage(m.get("role").asText(), TextCleaner.clean(m.get("content").asText())));
+        }
+        ChatMessage last = turns.get(turns.size() - 1);
+        if (!last.role().equals("assistant")) {
+            throw new UserException(where + ": 'messages' must end with the assistant's reply (the reference); the"
+                    + " last role is '" + last.role() + "'");
+        }
+        String user = "";
+        for (ChatMessage m : turns) {
+            user = m.role().equals("user") ? m.content() : user;
+        }
+        return new Example(id, user, List.of(last.content()), Optional.empty(), turns);
     }
 
     private static Optional<String> topic(String raw) {

@@ -46,6 +46,37 @@ public final class ExampleEncoder {
         return new ExampleEncoder(tokenizer, template, true, null);
     }
 
+    /**
+     * A conversation's tokens: the last assistant reply is the target; what comes before is the source, in which
+     * the earlier replies are marked as labelled. Each stretch is tokenized on its own, without added specials.
+     */
+    private TokenizedExample chatExample(Example e) {
+        List<ChatPrompts.Segment> parts = chat.segments(e);
+        int last = -1;
+        for (int i = 0; i < parts.size(); i++) {
+            last = parts.get(i).assistant() ? i : last;
+        }
+        List<Integer> source = new ArrayList<>();
+        List<Boolean> labelled = new ArrayList<>();
+        List<Integer> target = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            for (int id : tokenizer.encodeWithoutSpecialTokens(parts.get(i).text())) {
+                if (i < last) {
+                    source.add(id);
+                    labelled.add(parts.get(i).assistant());
+                } else {
+                    target.add(id); // the last reply (and any closing text after it)
+                }
+            }
+        }
+        boolean[] flags = new boolean[labelled.size()];
+        for (int i = 0; i < flags.length; i++) {
+            flags[i] = labelled.get(i);
+        }
+        return new TokenizedExample(e.id(), source.stream().mapToInt(Integer::intValue).toArray(),
+                target.stream().mapToInt(Integer::intValue).toArray(), labelled.contains(true) ? flags : null);
+    }
+
     public TokenizedExample encode(Example example) {
         return encodeAll(List.of(example)).get(0);
     }
@@ -55,9 +86,7 @@ public final class ExampleEncoder {
         List<TokenizedExample> out = new ArrayList<>(examples.size());
         if (chat != null) {
             for (Example e : examples) {
-                String[] pr = chat.promptAndReply(e, e.target());
-                out.add(new TokenizedExample(e.id(), tokenizer.encodeWithoutSpecialTokens(pr[0]),
-                        tokenizer.encodeWithoutSpecialTokens(pr[1])));
+                out.add(chatExample(e));
             }
             return out;
         }

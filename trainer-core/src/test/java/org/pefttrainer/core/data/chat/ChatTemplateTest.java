@@ -1,5 +1,6 @@
 package org.pefttrainer.core.data.chat;
 
+import org.pefttrainer.core.data.ChatMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -52,9 +53,9 @@ class ChatTemplateTest {
         tokens.put("eos_token", entry.path("eos_token").asText(""));
         ChatTemplate t = new ChatTemplate(entry.get("chat_template").asText(), c.get("template").asText(), tokens);
         ChatTemplate.fixToday(LocalDate.parse(FIXTURE.get("date_for_strftime_now").asText()));
-        List<ChatTemplate.Message> messages = new ArrayList<>();
+        List<ChatMessage> messages = new ArrayList<>();
         FIXTURE.get("conversations").get(c.get("conversation").asText()).forEach(m -> messages.add(
-                new ChatTemplate.Message(m.get("role").asText(), m.get("content").asText())));
+                new ChatMessage(m.get("role").asText(), m.get("content").asText())));
         boolean add = c.get("add_generation_prompt").asBoolean();
         if (c.has("error")) {
             UserException e = assertThrows(UserException.class, () -> t.render(messages, add));
