@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,16 +24,7 @@ import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationSettings;
 import org.pefttrainer.core.io.Json;
-import org.pefttrainer.core.io.hf.HfModelFolder;
-import org.pefttrainer.core.io.safetensors.DType;
-import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.model.init.ModelInitializer;
-import org.pefttrainer.core.model.registry.Architectures;
 import org.pefttrainer.inference.InferenceEngine;
-import org.pefttrainer.peft.lora.LoraConfig;
-import org.pefttrainer.peft.lora.LoraInit;
-import org.pefttrainer.peft.lora.LoraModel;
-import org.pefttrainer.peft.lora.TargetModules;
 import org.pefttrainer.cli.ChatFixtures;
 import org.pefttrainer.recipes.ModelSession;
 
@@ -223,6 +212,42 @@ class OpenAiApiTest {
         Reply method = call("GET", "/v1/completions", null);
         assertEquals(405, method.status());
         assertFalse(method.json().get("error").get("message").asText().isEmpty());
+    }
+
+    /**
+     * Streaming requests share batches with each other and with /generate: three sent together (a long batch
+     * wait) run as one generate call, and each stream still adds up to its own non-streamed text.
+     */
+    @Test
+    void streamingRequestsShareBatches() throws Exception {
+        try (InferenceServer batching = new InferenceServer(engine, GenerationSettings.of(GenerationConfig.builder()
+                .maxNewTokens(8).build(), 1), new InferenceServer.Settings("127.0.0.1", 0, 4, 1500, 1 << 20, 64, 256,
+                300_000, false, null))) {
+            batching.start();
+            URI uri = URI.create("http://127.0.0.1:" + batching.port() + "/v1/completions");
+            String[] prompts = {"w1 w2", "w3", "w4 w5 w6"};
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+            for (String p : prompts) {
+                streams.add(client.sendAsync(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\": \"summarizer\", \"prompt\": \"" + p + "\", \"max_tokens\": 6,"
+                                + " \"temperature\": 0, \"stream\": true}")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            long batchesBefore = batching.scheduler().batches();
+            for (int i = 0; i < prompts.length; i++) {
+                HttpResponse<String> r = streams.get(i).get();
+                StringBuilder streamed = new StringBuilder();
+                for (JsonNode e : events(new Reply(r.statusCode(), r.body(),
+                        r.headers().firstValue("Content-Type").orElse("")))) {
+                    streamed.append(e.get("choices").get(0).get("text").asText());
+                }
+                String alone = call("POST", "/v1/completions", "{\"model\": \"summarizer\", \"prompt\": \""
+                        + prompts[i] + "\", \"max_tokens\": 6, \"temperature\": 0}").json().get("choices").get(0)
+                        .get("text").asText();
+                assertEquals(alone, streamed.toString(), prompts[i]);
+            }
+            assertEquals(3, batching.scheduler().largestBatch(), "the three streams ran in one batch");
+            assertTrue(batching.scheduler().batches() - batchesBefore <= 1);
+        }
     }
 
     /** With serve.token set, a request without it is a 401 in OpenAI's shape; with it, the answer. */
