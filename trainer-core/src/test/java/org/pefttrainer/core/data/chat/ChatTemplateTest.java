@@ -3,6 +3,7 @@ package org.pefttrainer.core.data.chat;
 import org.pefttrainer.core.data.ChatMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -65,4 +66,27 @@ class ChatTemplateTest {
         }
     }
 
+
+    /**
+     * tokenizer_config.json as the Hub has it: chat_template a named list (the "default" entry is used), special
+     * tokens as strings or AddedToken objects; a folder without one has no template; a list without a default is a
+     * one-line error naming the file.
+     */
+    @org.junit.jupiter.api.Test
+    void readsTheTemplateOfAModelFolder(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": {\"content\": \"<s>\","
+                + " \"lstrip\": false}, \"eos_token\": \"</s>\", \"chat_template\": [{\"name\": \"tool_use\","
+                + " \"template\": \"tools\"}, {\"name\": \"default\", \"template\": \"{{ bos_token }}"
+                + "{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}\"}]}");
+        ChatTemplate t = ChatTemplate.fromModelFolder(dir).orElseThrow();
+        assertEquals("<s>[user] hi</s>[assistant] yo</s>", t.render(List.of(new ChatMessage("user", "hi"),
+                new ChatMessage("assistant", "yo")), false));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
+        assertTrue(ChatTemplate.fromModelFolder(dir).isEmpty());
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": [{\"name\": \"x\","
+                + " \"template\": \"y\"}]}");
+        UserException e = assertThrows(UserException.class, () -> ChatTemplate.fromModelFolder(dir));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("default"),
+                e.getMessage());
+    }
 }
