@@ -72,6 +72,9 @@ public final class ServeCommand implements Callable<Integer> {
                         : String.join(", ", engine.registry().list().keySet()), settings.maxBatchSize(),
                 settings.batchWaitMs(), settings.maxQueue(), settings.allowAdapterChanges() ? "on" : "off",
                 settings.token() == null ? "none" : "required");
+        out.printf("peft serve: OpenAI API at http://%s:%d/v1 (model: %s%s)%n", server.host(), server.port(),
+                server.openAiModelName(), engine.registry().list().isEmpty() ? ""
+                        : " or an adapter's name: " + String.join(", ", engine.registry().list().keySet()));
         out.flush();
         stopped.await();
         return 0;

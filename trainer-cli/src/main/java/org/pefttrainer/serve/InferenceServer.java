@@ -132,6 +132,11 @@ public final class InferenceServer implements AutoCloseable {
         return http.getAddress().getHostString();
     }
 
+    /** The base model's name in the OpenAI API. */
+    public String openAiModelName() {
+        return openAi.modelName();
+    }
+
     public BatchScheduler scheduler() {
         return scheduler;
     }
