@@ -51,6 +51,11 @@ public final class InferenceEngine implements AutoCloseable {
         this.maxSourceLength = maxSourceLength;
     }
 
+    /** The most prompt tokens a row keeps (data.max_source_length); /generate cuts longer prompts to it. */
+    public int maxSourceLength() {
+        return maxSourceLength;
+    }
+
     public AdapterRegistry registry() {
         return registry;
     }

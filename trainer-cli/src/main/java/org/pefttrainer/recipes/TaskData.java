@@ -20,7 +20,7 @@ final class TaskData {
     static ExampleEncoder encoder(ModelSession session, DataConfig data) {
         Optional<ChatPrompts> chat = chat(session, data);
         if (chat.isPresent()) {
-            return ExampleEncoder.chat(session.tokenizer(), chat.get());
+            return ExampleEncoder.chat(session.tokenizer(), chat.get(), data.maxSourceLength());
         }
         PromptTemplate t = PromptTemplate.of(data.promptTemplate());
         return causal(session) ? ExampleEncoder.causal(session.tokenizer(), t) : new ExampleEncoder(session.tokenizer(), t);

@@ -103,6 +103,16 @@ final class OpenAiApi {
         List<String> prompts = chat ? List.of(renderChat(body)) : prompts(body);
         GenerationConfig config = config(body);
         List<String> stops = stops(body);
+        int[] promptLengths = new int[prompts.size()];
+        for (int p = 0; p < prompts.size(); p++) {
+            promptLengths[p] = promptTokens(prompts.get(p), chat);
+            if (promptLengths[p] > engine.maxSourceLength()) {
+                // OpenAI's servers refuse a prompt beyond the context rather than cutting it
+                throw new OpenAiError(400, "the prompt is " + promptLengths[p] + " tokens, more than this server's"
+                        + " limit of " + engine.maxSourceLength() + " (data.max_source_length)", chat ? "messages"
+                        : "prompt", "context_length_exceeded");
+            }
+        }
         boolean stream = body.path("stream").asBoolean(false);
         int n = config.numReturnSequences();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
@@ -148,7 +158,7 @@ final class OpenAiApi {
         int completionTokens = 0;
         for (int p = 0; p < done.size(); p++) {
             Completion c = done.get(p);
-            promptTokens += promptTokens(prompts.get(p), chat);
+            promptTokens += promptLengths[p];
             for (int j = 0; j < c.generated().size(); j++) {
                 TextStream t = texts.get(p * n + j);
                 String text = t.stopped() ? t.text() : c.generated().get(j);

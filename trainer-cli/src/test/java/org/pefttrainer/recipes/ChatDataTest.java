@@ -129,4 +129,28 @@ class ChatDataTest {
                     org.pefttrainer.core.data.PromptTemplate.of(cfg.data().promptTemplate())).prompt(e));
         }
     }
+
+    /**
+     * A prompt longer than data.max_source_length loses the end of the dialogue, never the opening of the reply:
+     * the source is the start of the rendered prompt, then the end of the user's turn and the assistant's opening.
+     */
+    @Test
+    void aLongDialogueIsCutBeforeTheOpeningOfTheReply() throws Exception {
+        Path model = ChatFixtures.write(dir)[0];
+        TrainerConfig cfg = config(model, "data.max_source_length=12");
+        try (ModelSession s = session(model)) {
+            StringBuilder dialogue = new StringBuilder();
+            for (int i = 0; i < 40; i++) {
+                dialogue.append(i == 0 ? "" : " ").append('w').append(i);
+            }
+            TokenizedExample t = TaskData.encoder(s, cfg.data()).encode(new Example("x", dialogue.toString(), "w3"));
+            var tok = s.tokenizer();
+            int[] head = tok.encodeWithoutSpecialTokens("<|im_start|>user\nSummarize: " + dialogue);
+            int[] tail = tok.encodeWithoutSpecialTokens("<|im_end|>\n<|im_start|>assistant\n");
+            assertEquals(12, t.sourceIds().length);
+            int h = 12 - tail.length;
+            assertArrayEquals(java.util.Arrays.copyOf(head, h), java.util.Arrays.copyOf(t.sourceIds(), h));
+            assertArrayEquals(tail, java.util.Arrays.copyOfRange(t.sourceIds(), h, 12));
+        }
+    }
 }

@@ -206,6 +206,10 @@ class OpenAiApiTest {
         Reply tooMany = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \"w1\", \"max_tokens\": 65}");
         assertEquals(400, tooMany.status());
         assertTrue(tooMany.json().get("error").get("message").asText().contains("serve.max_new_tokens"));
+        Reply tooLong = call("POST", "/v1/completions", "{\"model\": \"tiny-llama\", \"prompt\": \""
+                + "w1 ".repeat(600).strip() + "\"}");
+        assertEquals(400, tooLong.status());
+        assertEquals("context_length_exceeded", tooLong.json().get("error").get("code").asText());
         Reply path = call("GET", "/v1/embeddings", null);
         assertEquals(404, path.status());
         assertNull(path.json().get("error").get("param").textValue());

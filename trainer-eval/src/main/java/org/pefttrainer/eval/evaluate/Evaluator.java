@@ -64,9 +64,11 @@ public final class Evaluator {
         if (chat == null) {
             return tokenizer.generationPrompt(template.render(e), model.taskType(), settings.maxSourceLength());
         }
-        int[] ids = tokenizer.encodeWithoutSpecialTokens(chat.prompt(e));
-        return java.util.Arrays.stream(ids, 0, Math.min(ids.length, settings.maxSourceLength())).asLongStream()
-                .toArray();
+        String text = chat.prompt(e);
+        int cut = chat.cutPoint(text, e);
+        int[] ids = ChatPrompts.fit(tokenizer.encodeWithoutSpecialTokens(text.substring(0, cut)),
+                tokenizer.encodeWithoutSpecialTokens(text.substring(cut)), settings.maxSourceLength());
+        return java.util.Arrays.stream(ids).asLongStream().toArray();
     }
 
     /**

@@ -37,6 +37,36 @@ public final class ChatPrompts {
     }
 
     /**
+     * Where the rendered prompt may be shortened: the end of the last user message's content in {@code promptText}
+     * (a long dialogue makes it long). What follows, the end of that turn and the opening of the reply, is kept
+     * whole, so that a cut prompt still asks for the reply. The text's length when the content is not found.
+     */
+    public int cutPoint(String promptText, Example e) {
+        String user = "";
+        if (e.messages().isEmpty()) {
+            user = prompt.render(e);
+        } else {
+            for (ChatMessage m : e.messages().subList(0, e.messages().size() - 1)) {
+                user = m.role().equals("user") ? m.content() : user;
+            }
+        }
+        int at = user.isEmpty() ? -1 : promptText.lastIndexOf(user);
+        return at < 0 ? promptText.length() : at + user.length();
+    }
+
+    /**
+     * {@code head} then {@code tail} in at most {@code max} tokens: the head loses its end first; the tail (the
+     * opening of the reply) is cut only when it alone is longer than {@code max}, keeping its end.
+     */
+    public static int[] fit(int[] head, int[] tail, int max) {
+        int t = Math.min(tail.length, max);
+        int h = Math.min(head.length, max - t);
+        int[] out = java.util.Arrays.copyOf(head, h + t);
+        System.arraycopy(tail, tail.length - t, out, h, t);
+        return out;
+    }
+
+    /**
      * The whole rendered conversation cut into stretches, each assistant reply its own: for assistant reply i, the
      * stretch is what the conversation through that reply adds after the conversation before it with its generation
      * prompt. The stretches join to the rendering of the whole conversation.

@@ -21,34 +21,39 @@ public final class ExampleEncoder {
     private final PromptTemplate template;
     private final boolean causal;
     private final ChatPrompts chat;
+    private final int maxSourceLength;
 
     public ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template) {
-        this(tokenizer, template, false, null);
+        this(tokenizer, template, false, null, Integer.MAX_VALUE);
     }
 
-    private ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template, boolean causal, ChatPrompts chat) {
+    private ExampleEncoder(HfTokenizer tokenizer, PromptTemplate template, boolean causal, ChatPrompts chat,
+            int maxSourceLength) {
         this.tokenizer = tokenizer;
         this.template = template;
         this.causal = causal;
         this.chat = chat;
+        this.maxSourceLength = maxSourceLength;
     }
 
     /**
      * The chat encoding (data.chat): the rendered prompt and the assistant's reply, each tokenized without added
      * special tokens (the template writes them), as transformers' apply_chat_template tokenizes.
      */
-    public static ExampleEncoder chat(HfTokenizer tokenizer, ChatPrompts chat) {
-        return new ExampleEncoder(tokenizer, null, true, chat);
+    public static ExampleEncoder chat(HfTokenizer tokenizer, ChatPrompts chat, int maxSourceLength) {
+        return new ExampleEncoder(tokenizer, null, true, chat, maxSourceLength);
     }
 
     /** The decoder-only encoding: [prefix (BOS)] + prompt, and the summary without special tokens. */
     public static ExampleEncoder causal(HfTokenizer tokenizer, PromptTemplate template) {
-        return new ExampleEncoder(tokenizer, template, true, null);
+        return new ExampleEncoder(tokenizer, template, true, null, Integer.MAX_VALUE);
     }
 
     /**
      * A conversation's tokens: the last assistant reply is the target; what comes before is the source, in which
-     * the earlier replies are marked as labelled. Each stretch is tokenized on its own, without added specials.
+     * the earlier replies are marked as labelled. Each stretch is tokenized on its own, without added specials. A
+     * source longer than max_source_length loses the end of its last user message (see
+     * {@link ChatPrompts#cutPoint}), never the opening of the reply after it.
      */
     private TokenizedExample chatExample(Example e) {
         List<ChatPrompts.Segment> parts = chat.segments(e);
@@ -56,25 +61,47 @@ public final class ExampleEncoder {
         for (int i = 0; i < parts.size(); i++) {
             last = parts.get(i).assistant() ? i : last;
         }
+        StringBuilder promptText = new StringBuilder();
+        for (int i = 0; i < last; i++) {
+            promptText.append(parts.get(i).text());
+        }
+        int cut = chat.cutPoint(promptText.toString(), e);
         List<Integer> source = new ArrayList<>();
         List<Boolean> labelled = new ArrayList<>();
-        List<Integer> target = new ArrayList<>();
-        for (int i = 0; i < parts.size(); i++) {
-            for (int id : tokenizer.encodeWithoutSpecialTokens(parts.get(i).text())) {
-                if (i < last) {
-                    source.add(id);
-                    labelled.add(parts.get(i).assistant());
-                } else {
-                    target.add(id); // the last reply (and any closing text after it)
-                }
+        int[] tail = new int[0];
+        int offset = 0;
+        for (int i = 0; i < last; i++) {
+            String text = parts.get(i).text();
+            int end = offset + text.length();
+            if (i == last - 1 && cut >= offset && cut < end) {
+                tail = tokenizer.encodeWithoutSpecialTokens(text.substring(cut - offset));
+                text = text.substring(0, cut - offset);
             }
+            for (int id : tokenizer.encodeWithoutSpecialTokens(text)) {
+                source.add(id);
+                labelled.add(parts.get(i).assistant());
+            }
+            offset = end;
         }
-        boolean[] flags = new boolean[labelled.size()];
-        for (int i = 0; i < flags.length; i++) {
+        int[] head = source.stream().mapToInt(Integer::intValue).toArray();
+        int[] src = ChatPrompts.fit(head, tail, maxSourceLength);
+        boolean[] flags = new boolean[src.length];
+        int kept = Math.min(head.length, src.length - Math.min(tail.length, maxSourceLength));
+        for (int i = 0; i < kept; i++) {
             flags[i] = labelled.get(i);
         }
-        return new TokenizedExample(e.id(), source.stream().mapToInt(Integer::intValue).toArray(),
-                target.stream().mapToInt(Integer::intValue).toArray(), labelled.contains(true) ? flags : null);
+        List<Integer> target = new ArrayList<>();
+        for (int i = last; i < parts.size(); i++) {
+            for (int id : tokenizer.encodeWithoutSpecialTokens(parts.get(i).text())) {
+                target.add(id); // the last reply (and any closing text after it)
+            }
+        }
+        boolean anyLabelled = false;
+        for (boolean f : flags) {
+            anyLabelled |= f;
+        }
+        return new TokenizedExample(e.id(), src, target.stream().mapToInt(Integer::intValue).toArray(),
+                anyLabelled ? flags : null);
     }
 
     public TokenizedExample encode(Example example) {
