@@ -33,7 +33,10 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
-    /** A row's tokens as decoding picks them: {@code choice} counts the row's sequences (num_return_sequences). */
+    /**
+     * A row's tokens as decoding picks them (beam search, which picks at the end: then, in order): {@code choice}
+     * counts the row's sequences (num_return_sequences).
+     */
     @FunctionalInterface
     public interface RowListener {
         boolean accept(int choice, long token);
@@ -114,6 +117,20 @@ public final class InferenceEngine implements AutoCloseable {
         GenerationResult result;
         try (AdapterBatch batch = registry.batch(adapters); NDManager m = session.root().newSubManager()) {
             result = generator.generate(batch.attach(ForwardContext.inference(m)), ids, config, sink);
+        }
+        if (config.strategy() == GenerationConfig.Strategy.BEAM) {
+            // beam search picks its sequences only at the end: its listeners see them then, token by token
+            for (int i = 0; i < rows.size(); i++) {
+                RowListener l = rows.get(i).listener();
+                List<GeneratedSequence> seqs = result.rows().get(i);
+                for (int j = 0; l != null && j < seqs.size(); j++) {
+                    for (long token : seqs.get(j).tokens()) {
+                        if (!l.accept(j, token)) {
+                            break;
+                        }
+                    }
+                }
+            }
         }
         List<Completion> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {

@@ -103,6 +103,7 @@ final class OpenAiApi {
         List<String> prompts = chat ? List.of(renderChat(body)) : prompts(body);
         GenerationConfig config = config(body);
         List<String> stops = stops(body);
+        boolean stream = body.path("stream").asBoolean(false);
         int[] promptLengths = new int[prompts.size()];
         for (int p = 0; p < prompts.size(); p++) {
             promptLengths[p] = promptTokens(prompts.get(p), chat);
@@ -113,7 +114,6 @@ final class OpenAiApi {
                         : "prompt", "context_length_exceeded");
             }
         }
-        boolean stream = body.path("stream").asBoolean(false);
         int n = config.numReturnSequences();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         String model = adapter == null ? modelName : adapter;
@@ -127,8 +127,10 @@ final class OpenAiApi {
                 texts.add(new TextStream(tokens -> engine.session().tokenizer().decode(tokens), stops));
             }
             InferenceEngine.RowListener listener = (choice, token) -> {
-                boolean goOn = texts.get(first + choice).accept(token, special.isEos(token));
-                progress.add(first + choice);
+                boolean goOn = texts.get(first + choice).accept(token, !config.ignoreEos() && special.isEos(token));
+                if (stream) {
+                    progress.add(first + choice);
+                }
                 return goOn;
             };
             futures.add(scheduler.submit(new InferenceEngine.Row(adapter, prompts.get(p), chat, listener), config));
@@ -172,7 +174,7 @@ final class OpenAiApi {
                     choice.put("text", text);
                     choice.putNull("logprobs");
                 }
-                choice.put("finish_reason", finishReason(t, config));
+                choice.put("finish_reason", finishReason(t));
                 completionTokens += t.tokenCount();
             }
         }
@@ -184,8 +186,8 @@ final class OpenAiApi {
     }
 
     /** stop: a stop string or EOS; length: max_tokens reached. */
-    private static String finishReason(TextStream t, GenerationConfig config) {
-        return t.stopped() || t.endedByEos() || t.tokenCount() < config.maxNewTokens() ? "stop" : "length";
+    private static String finishReason(TextStream t) {
+        return t.stopped() || t.endedByEos() ? "stop" : "length";
     }
 
     private void stream(HttpExchange ex, String id, String model, boolean chat, List<TextStream> texts,
@@ -237,8 +239,7 @@ final class OpenAiApi {
                 return;
             }
             for (int i = 0; i < texts.size(); i++) {
-                ObjectNode last = chunk(id, model, chat, i, null,
-                        texts.get(i).stopped() || texts.get(i).endedByEos() ? "stop" : "length");
+                ObjectNode last = chunk(id, model, chat, i, null, finishReason(texts.get(i)));
                 event(out, last);
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));

@@ -15,6 +15,8 @@ final class TextStream {
     private final Function<long[], String> decode;
     private final List<String> stops;
     private final List<Long> tokens = new ArrayList<>();
+    /** How many of the tokens {@link #text} was decoded from. */
+    private int decoded;
     private String text = "";
     private int sent;
     private boolean stopped;
@@ -25,13 +27,28 @@ final class TextStream {
         this.stops = List.copyOf(stops);
     }
 
-    /** Takes one token ({@code isEos}: the model's end); false once a stop string has appeared. */
+    /**
+     * Takes one token ({@code isEos}: the model's end); false once a stop string has appeared. Without stop strings
+     * nothing is decoded here: this runs inside the batched decoding, and the text is decoded when it is read.
+     */
     synchronized boolean accept(long token, boolean isEos) {
         if (stopped || eos) {
             return false;
         }
         tokens.add(token);
         eos = isEos;
+        if (!stops.isEmpty()) {
+            refresh();
+        }
+        return !stopped;
+    }
+
+    /** Decodes the tokens taken since the last time and cuts the text before the first stop string in it. */
+    private void refresh() {
+        if (stopped || decoded == tokens.size()) {
+            return;
+        }
+        decoded = tokens.size();
         String full = decode.apply(tokens.stream().mapToLong(Long::longValue).toArray()).stripLeading();
         int cut = -1;
         for (String s : stops) {
@@ -40,13 +57,8 @@ final class TextStream {
                 cut = at;
             }
         }
-        if (cut >= 0) {
-            text = full.substring(0, cut).stripTrailing();
-            stopped = true;
-            return false;
-        }
-        text = full;
-        return true;
+        stopped = cut >= 0;
+        text = stopped ? full.substring(0, cut).stripTrailing() : full;
     }
 
     synchronized boolean stopped() {
@@ -65,17 +77,16 @@ final class TextStream {
 
     /** The text (final once the sequence has ended): stripped, cut before a stop string. */
     synchronized String text() {
+        refresh();
         return stopped ? text : text.strip();
     }
 
     /** What can be sent now that was not sent before (empty when nothing is safe yet); {@code end}: flush all. */
     synchronized String next(boolean end) {
-        String t = text;
-        int safe;
-        if (end || stopped) {
-            safe = text().length();
-            t = text();
-        } else {
+        String t = text();
+        int safe = t.length();
+        if (!end && !stopped) {
+            t = text; // unstripped at the end: trailing whitespace is held back below
             safe = t.length();
             while (safe > 0 && (Character.isWhitespace(t.charAt(safe - 1)) || t.charAt(safe - 1) == '\uFFFD')) {
                 safe--;
@@ -83,7 +94,7 @@ final class TextStream {
             for (String s : stops) {
                 for (int k = Math.min(s.length() - 1, safe); k > 0; k--) {
                     if (t.startsWith(s.substring(0, k), safe - k)) {
-                        safe = Math.min(safe, safe - k);
+                        safe -= k;
                         break;
                     }
                 }

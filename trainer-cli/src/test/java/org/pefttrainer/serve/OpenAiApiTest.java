@@ -254,6 +254,45 @@ class OpenAiApiTest {
         }
     }
 
+    /**
+     * When the model's settings ask for beam search (which picks its sequence only at the end), a stream still
+     * carries the whole text, and usage and finish_reason count the generated tokens, as without a stream.
+     */
+    @Test
+    void beamSearchDefaultsStreamTheirTextAtTheEnd() throws Exception {
+        GenerationConfig beams = GenerationConfig.builder().maxNewTokens(6).numBeams(2)
+                .strategy(GenerationConfig.Strategy.BEAM).build();
+        try (InferenceServer beam = new InferenceServer(engine, GenerationSettings.of(beams, 2),
+                new InferenceServer.Settings("127.0.0.1", 0, 4, 5, 1 << 20, 64, 256, 300_000, false, null))) {
+            beam.start();
+            URI uri = URI.create("http://127.0.0.1:" + beam.port());
+            String body = "{\"model\": \"summarizer\", \"prompt\": \"w1 w2 w3\"";
+            String generated = parse(client.send(HttpRequest.newBuilder(uri.resolve("/generate")).POST(
+                    HttpRequest.BodyPublishers.ofString("{\"adapter\": \"summarizer\", \"text\": \"w1 w2 w3\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body()).get("generated").asText();
+            JsonNode plain = parse(client.send(HttpRequest.newBuilder(uri.resolve("/v1/completions")).POST(
+                    HttpRequest.BodyPublishers.ofString(body + "}")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body());
+            JsonNode choice = plain.get("choices").get(0);
+            assertEquals(generated, choice.get("text").asText());
+            int tokens = plain.get("usage").get("completion_tokens").asInt();
+            assertTrue(tokens >= 1 && tokens <= 6, plain.toString());
+            assertEquals(tokens == 6 ? "length" : "stop", choice.get("finish_reason").asText());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri.resolve("/v1/completions")).POST(
+                    HttpRequest.BodyPublishers.ofString(body + ", \"stream\": true}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            StringBuilder streamed = new StringBuilder();
+            List<JsonNode> events = events(new Reply(r.statusCode(), r.body(),
+                    r.headers().firstValue("Content-Type").orElse("")));
+            for (JsonNode e : events) {
+                streamed.append(e.get("choices").get(0).get("text").asText());
+            }
+            assertEquals(generated, streamed.toString());
+            assertEquals(choice.get("finish_reason").asText(),
+                    events.get(events.size() - 1).get("choices").get(0).get("finish_reason").asText());
+        }
+    }
+
     /** With serve.token set, a request without it is a 401 in OpenAI's shape; with it, the answer. */
     @Test
     void theTokenIsAskedForAsOpenAiAsksForAnApiKey() throws Exception {
