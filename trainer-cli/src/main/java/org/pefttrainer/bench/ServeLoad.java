@@ -316,24 +316,11 @@ public final class ServeLoad {
         String got = a.body().path("content").asText();
         String single = s.body().replace("\"stream\": true", "\"stream\": false");
         String want = alone.computeIfAbsent(single, b -> {
-            HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(timeout)
-                    .POST(HttpRequest.BodyPublishers.ofString(b)).build();
-            Answer one = answer(sendQuietly(req), null, System.nanoTime());
+            Answer one = request("POST", "/v1/chat/completions", b, timeout);
             return one.status() == 200 ? one.body().path("choices").path(0).path("message").path("content").asText()
                     : "<status " + one.status() + ">";
         });
         return want.equals(got) ? null : "streamed '" + got + "' under load, '" + want + "' alone";
-    }
-
-    private HttpResponse<String> sendQuietly(HttpRequest req) {
-        try {
-            return client.send(req, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The generated text equals what the same request gets alone, after the load. */
