@@ -175,12 +175,7 @@ public final class InferenceServer implements AutoCloseable {
                         + "DELETE /adapters/{name}, GET /health)");
             }
         } catch (HttpError e) {
-            if (e.allow() != null) {
-                ex.getResponseHeaders().set("Allow", e.allow());
-            }
-            if (e.status() == 401) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-            }
+            headersOf(ex, e);
             send(ex, e.status(), error(e.getMessage()));
         } catch (AdapterRegistry.UnknownAdapterException e) {
             send(ex, 404, error(e.getMessage()));
@@ -224,12 +219,7 @@ public final class InferenceServer implements AutoCloseable {
                         + " POST /v1/chat/completions)");
             }
         } catch (HttpError e) {
-            if (e.allow() != null) {
-                ex.getResponseHeaders().set("Allow", e.allow());
-            }
-            if (e.status() == 401) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-            }
+            headersOf(ex, e);
             sendOpenAiError(ex, OpenAiApi.OpenAiError.of(e));
         } catch (RuntimeException e) {
             OpenAiApi.OpenAiError o = OpenAiApi.OpenAiError.of(e);
@@ -242,6 +232,16 @@ public final class InferenceServer implements AutoCloseable {
             sendOpenAiError(ex, o);
         } finally {
             ex.close();
+        }
+    }
+
+    /** The headers an error answer carries: Allow with a 405, WWW-Authenticate with a 401. */
+    private static void headersOf(HttpExchange ex, HttpError e) {
+        if (e.allow() != null) {
+            ex.getResponseHeaders().set("Allow", e.allow());
+        }
+        if (e.status() == 401) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
         }
     }
 
