@@ -60,12 +60,7 @@ public final class StreamBenchCommand implements Callable<Integer> {
             for (int i = 0; i < vocab; i++) {
                 words.append('w').append(i).append(i % 20 == 19 ? '\n' : ' ');
             }
-            Path corpus = java.nio.file.Files.writeString(work.resolve("corpus.txt"), words);
-            Path model = work.resolve("model");
-            org.pefttrainer.core.model.init.ModelInitializer.initialize(model,
-                    org.pefttrainer.core.model.init.ModelInitializer.configFile(config),
-                    org.pefttrainer.core.model.init.ModelInitializer.TokenizerSource.build(List.of(corpus), vocab), 0,
-                    org.pefttrainer.core.io.safetensors.DType.F32, Long.MAX_VALUE, false);
+            Path model = TrainStepBench.randomModelFolder(config, work, words, vocab);
             TrainerConfig cfg = ConfigLoader.loadSchemaDefaults(List.of("device=cpu")).settings();
             try (InferenceEngine engine = new InferenceEngine(ModelSession.open(cfg.model(), cfg.device(), model),
                     1 << 16)) {

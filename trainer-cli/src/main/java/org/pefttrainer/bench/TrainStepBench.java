@@ -160,14 +160,19 @@ public final class TrainStepBench {
      */
     /** Writes {@code dir/model}: random fp32 weights of {@code configJson}'s shape (seed 0), a word-level tokenizer of a-h. */
     static Path randomModelFolder(Path configJson, Path dir) {
-        Path corpus;
+        return randomModelFolder(configJson, dir, "a b c d e f g h", 100);
+    }
+
+    /** The same with a word-level tokenizer of at most {@code maxVocab} tokens built from {@code corpus}. */
+    static Path randomModelFolder(Path configJson, Path dir, CharSequence corpus, int maxVocab) {
+        Path file;
         try {
-            corpus = Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g h");
+            file = Files.writeString(dir.resolve("corpus.txt"), corpus);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         ModelInitializer.initialize(dir.resolve("model"), ModelInitializer.configFile(configJson),
-                ModelInitializer.TokenizerSource.build(List.of(corpus), 100), 0, DType.F32, Long.MAX_VALUE, false);
+                ModelInitializer.TokenizerSource.build(List.of(file), maxVocab), 0, DType.F32, Long.MAX_VALUE, false);
         return dir.resolve("model");
     }
 
