@@ -40,7 +40,11 @@ public final class ChatTemplate {
      */
     public ChatTemplate(String source, String where, Map<String, String> specialTokens) {
         this.source = source;
-        this.prepared = JinjaWhitespace.apply(source);
+        try {
+            this.prepared = JinjaWhitespace.apply(source);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(where + ": not a Jinja template: " + e.getMessage());
+        }
         this.where = where;
         this.specialTokens = Map.copyOf(specialTokens);
         JinjavaConfig config = JinjavaConfig.newBuilder()

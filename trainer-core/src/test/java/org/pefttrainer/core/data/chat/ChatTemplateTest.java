@@ -81,6 +81,13 @@ class ChatTemplateTest {
         ChatTemplate t = ChatTemplate.fromModelFolder(dir).orElseThrow();
         assertEquals("<s>[user] hi</s>[assistant] yo</s>", t.render(List.of(new ChatMessage("user", "hi"),
                 new ChatMessage("assistant", "yo")), false));
+        UserException broken = assertThrows(UserException.class, () -> new ChatTemplate("{{ oops",
+                "data.chat_template", java.util.Map.of()));
+        assertEquals("data.chat_template: not a Jinja template: unclosed template tag at offset 0",
+                broken.getMessage());
+        UserException bad = assertThrows(UserException.class, () -> new ChatTemplate("{% if %}x",
+                "data.chat_template", java.util.Map.of()).render(List.of(new ChatMessage("user", "hi")), true));
+        assertTrue(bad.getMessage().startsWith("data.chat_template: cannot render"), bad.getMessage());
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
         assertTrue(ChatTemplate.fromModelFolder(dir).isEmpty());
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": [{\"name\": \"x\","
