@@ -8,6 +8,7 @@ import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.recipes.ConfigInputs;
+import org.pefttrainer.recipes.ClusterRecipes;
 import org.pefttrainer.recipes.EvaluateRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +42,11 @@ public final class EvalCommand implements Callable<Integer> {
         // Checked before the model loads and any example is generated.
         OutputTarget target = OutputTarget.folder(dir, "--out", OutputTarget.Kind.EVAL, force,
                 ConfigInputs.of(config.settings()));
-        EvaluateRecipe.run(config, target, System.out);
+        if (ClusterRecipes.wanted(config)) {
+            ClusterRecipes.find().eval(config, target, System.out);
+        } else {
+            EvaluateRecipe.run(config, target, System.out);
+        }
         return 0;
     }
 }

@@ -10,6 +10,7 @@ import org.pefttrainer.core.config.ConfigArguments;
 import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.recipes.ClusterRecipes;
 import org.pefttrainer.recipes.FinetuneRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +51,8 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             config = ConfigArguments.split(args).load();
         }
-        Trainer.Result r = FinetuneRecipe.run(config, resume, System.out);
+        Trainer.Result r = ClusterRecipes.wanted(config) ? ClusterRecipes.find().train(config, resume, System.out)
+                : FinetuneRecipe.run(config, resume, System.out);
         switch (r.outcome()) {
             case NONFINITE:
                 throw new UserException(r.message());

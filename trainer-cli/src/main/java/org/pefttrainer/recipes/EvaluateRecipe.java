@@ -17,6 +17,7 @@ import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.PromptTemplate;
+import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.io.OutputTarget;
@@ -40,12 +41,43 @@ import org.pefttrainer.peft.prompt.PromptTuningConfig;
 public final class EvaluateRecipe {
     private EvaluateRecipe() {}
 
+    /**
+     * Where the two heavy parts of an evaluation run: generating every prediction, and the loss of the references.
+     * {@link #LOCAL} is this process; trainer-spark runs the same batches on executors, so both give the same values.
+     */
+    public interface Backend {
+        EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session, ModelHooks hooks,
+                java.util.function.IntConsumer progress);
+
+        ValidationLoss.Result loss(List<TokenizedExample> examples, Collator collator, int batchSize,
+                ModelSession session, ModelHooks hooks);
+
+        Backend LOCAL = new Backend() {
+            @Override
+            public EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session,
+                    ModelHooks hooks, java.util.function.IntConsumer progress) {
+                return evaluator.evaluate(examples, session.root(), hooks, progress);
+            }
+
+            @Override
+            public ValidationLoss.Result loss(List<TokenizedExample> examples, Collator collator, int batchSize,
+                    ModelSession session, ModelHooks hooks) {
+                return ValidationLoss.compute(session.model(), examples, collator, batchSize, session.root(), hooks);
+            }
+        };
+    }
+
     /** Into a new folder {@code outDir} (an existing one is refused). */
     public static EvalResult run(LoadedConfig lc, Path outDir, PrintStream out) {
         return run(lc, OutputTarget.folder(outDir, "--out", OutputTarget.Kind.EVAL, false, ConfigInputs.of(lc.settings())), out);
     }
 
     public static EvalResult run(LoadedConfig lc, OutputTarget target, PrintStream out) {
+        return run(lc, target, out, Backend.LOCAL);
+    }
+
+    /** As {@link #run(LoadedConfig, OutputTarget, PrintStream)}, computing on {@code backend}. */
+    public static EvalResult run(LoadedConfig lc, OutputTarget target, PrintStream out, Backend backend) {
         TrainerConfig cfg = lc.settings();
         Path outDir = target.path();
         try (ModelSession session = ModelSession.open(cfg)) {
@@ -70,13 +102,13 @@ public final class EvaluateRecipe {
                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
                             .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO)
                             .build()) {
-                        r = evaluator.evaluate(examples, session.root(), hooks, bar::stepTo);
+                        r = backend.generate(evaluator, examples, session, hooks, bar::stepTo);
                     }
                 } else {
                     ProgressLines lines = new ProgressLines("eval", " examples", System.err,
                             ProgressLines.intervalSeconds(), System::nanoTime);
                     lines.start(examples.size(), 0);
-                    r = evaluator.evaluate(examples, session.root(), hooks, n -> lines.stepTo(n, null));
+                    r = backend.generate(evaluator, examples, session, hooks, n -> lines.stepTo(n, null));
                     lines.finish();
                 }
                 ObjectNode about = Json.MAPPER.createObjectNode();
@@ -92,9 +124,8 @@ public final class EvaluateRecipe {
                 if (cfg.eval().validationLoss()) {
                     // The loss of the reference summaries under the model: the fine-tuned row's "validation loss".
                     List<TokenizedExample> tok = encoded;
-                    ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tok,
-                            TaskData.collator(session, cfg.data()), cfg.eval().batchSize(), session.root(),
-                            hooks);
+                    ValidationLoss.Result vl = backend.loss(tok, TaskData.collator(session, cfg.data()),
+                            cfg.eval().batchSize(), session, hooks);
                     loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));
                     ObjectNode l = about.putObject("loss");
                     l.put("value", loss.value()).put("low", loss.low()).put("high", loss.high());
@@ -126,22 +157,24 @@ public final class EvaluateRecipe {
     }
 
     /** The evaluator a config describes (template, truncation, batch size, decoding, stemming, bootstrap). */
-    static Evaluator evaluator(TrainerConfig cfg, ModelSession session, GenerationConfig decoding) {
-        var b = cfg.eval().bootstrap();
+    public static Evaluator evaluator(TrainerConfig cfg, ModelSession session, GenerationConfig decoding) {
         return new Evaluator(session.model(), session.tokenizer(), PromptTemplate.of(cfg.data().promptTemplate()),
-                new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding,
-                        cfg.eval().useStemmer(), bootstrap(cfg),
-                        TextMetrics.Family.parse(cfg.eval().metrics(), "eval.metrics")),
-                TaskData.chat(session, cfg.data()).orElse(null));
+                evaluatorSettings(cfg, decoding), TaskData.chat(session, cfg.data()).orElse(null));
+    }
+
+    /** The evaluator's settings a config describes. */
+    public static Evaluator.Settings evaluatorSettings(TrainerConfig cfg, GenerationConfig decoding) {
+        return new Evaluator.Settings(cfg.data().maxSourceLength(), cfg.eval().batchSize(), decoding,
+                cfg.eval().useStemmer(), bootstrap(cfg), TextMetrics.Family.parse(cfg.eval().metrics(), "eval.metrics"));
     }
 
     /** eval.bootstrap as the resampling settings (0 samples: one resample, and no interval is reported). */
-    static BootstrapSettings bootstrap(TrainerConfig cfg) {
+    public static BootstrapSettings bootstrap(TrainerConfig cfg) {
         var b = cfg.eval().bootstrap();
         return new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed());
     }
 
-    static void printSummary(EvalResult r, Resampling.Estimate loss, PrintStream out) {
+    public static void printSummary(EvalResult r, Resampling.Estimate loss, PrintStream out) {
         var b = r.metrics().bootstrap();
         out.printf(Locale.ROOT, "%-12s %9s %9s %9s   (ROUGE F, BLEU 0-100, exact match 0-1; %s%% bootstrap interval,"
                 + " %d resamples)%n", "metric", "value", "low", "high", trim(100 * b.confidence()), b.resamples());

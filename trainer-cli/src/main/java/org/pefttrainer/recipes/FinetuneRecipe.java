@@ -24,6 +24,8 @@ import org.pefttrainer.core.io.OutputTarget;
 import org.pefttrainer.core.io.hf.ModelIdentity;
 import org.pefttrainer.core.train.ConsoleProgress;
 import org.pefttrainer.core.train.EpochEndListener;
+import org.pefttrainer.core.train.GradientSource;
+import org.pefttrainer.core.train.LocalGradients;
 import org.pefttrainer.core.train.LrSchedule;
 import org.pefttrainer.core.train.RunLock;
 import org.pefttrainer.core.train.StopSignal;
@@ -42,8 +44,23 @@ public final class FinetuneRecipe {
 
     private FinetuneRecipe() {}
 
+    /**
+     * Where a run's gradients come from: by default this process; trainer-spark gives data-parallel workers. It is
+     * called once the base model and the trainable part are loaded, and closed when training ends.
+     */
+    public interface Gradients {
+        GradientSource open(ModelSession session, Trainable trainable, TrainerSettings settings);
+
+        Gradients LOCAL = (session, trainable, settings) -> new LocalGradients(session.model(), trainable, settings);
+    }
+
     /** Runs a fresh job ({@code resumeDir} null) or continues the run in {@code resumeDir}. */
     public static Trainer.Result run(LoadedConfig lc, Path resumeDir, PrintStream out) {
+        return run(lc, resumeDir, out, Gradients.LOCAL);
+    }
+
+    /** As {@link #run(LoadedConfig, Path, PrintStream)}, with the gradients from {@code gradients}. */
+    public static Trainer.Result run(LoadedConfig lc, Path resumeDir, PrintStream out, Gradients gradients) {
         TrainerConfig cfg = lc.settings();
         Path runDir = resumeDir != null ? resumeDir : cfg.run().runDir();
         boolean fresh = resumeDir == null;
@@ -67,7 +84,7 @@ public final class FinetuneRecipe {
                     + ", which ended without releasing it"));
             Trainer[] trainer = new Trainer[1];
             try {
-                return train(lc, runDir, fresh, trainer, out);
+                return train(lc, runDir, fresh, trainer, out, gradients);
             } catch (RuntimeException | Error e) {
                 if (fresh && (trainer[0] == null || trainer[0].stepsDone() == 0)) {
                     // Failed before its first step: nothing of value was made, and the same command can run again.
@@ -79,7 +96,7 @@ public final class FinetuneRecipe {
     }
 
     private static Trainer.Result train(LoadedConfig lc, Path runDir, boolean fresh, Trainer[] trainerOut,
-            PrintStream out) {
+            PrintStream out, Gradients gradients) {
         TrainerConfig cfg = lc.settings();
         out.println("resolved config (" + lc.source() + "):");
         out.println(lc.rendered().strip());
@@ -119,14 +136,17 @@ public final class FinetuneRecipe {
             }
 
             List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir));
-            Trainer trainer = new Trainer(settings(cfg), session.model(), trainable, plan, runDir, listeners,
-                    new ConsoleProgress("train", System.err), StopSignal.installOnInterrupt());
+            TrainerSettings settings = settings(cfg);
+            GradientSource source = gradients.open(session, trainable, settings);
+            Trainer trainer = new Trainer(settings, session.model(), trainable, plan, runDir, listeners,
+                    new ConsoleProgress("train", System.err), StopSignal.installOnInterrupt(), source);
             trainerOut[0] = trainer;
             long trainStart = System.nanoTime();
             Trainer.Result result = trainer.train(!fresh);
             parts.finish(result, runDir, out);
             RunSummary.write(runDir, cfg.peft().method().configName(), trainable.describe(), session.folder().dir(),
-                    baseParams, trainable.parameterCount(), result, (System.nanoTime() - trainStart) / 1e9);
+                    baseParams, trainable.parameterCount(), result, (System.nanoTime() - trainStart) / 1e9,
+                    source.summary());
             String took = String.format(Locale.ROOT, "%.1f min", (System.nanoTime() - start) / 60e9);
             out.println(result.adapterDir() != null
                     ? result.message() + " in " + took + ". Result: " + result.adapterDir()
@@ -170,7 +190,7 @@ public final class FinetuneRecipe {
         }
     }
 
-    static TrainerSettings settings(TrainerConfig c) {
+    public static TrainerSettings settings(TrainerConfig c) {
         var t = c.train();
         var o = c.optim();
         int epochs = t.epochs().isPresent() ? t.epochs().getAsInt() : 0;

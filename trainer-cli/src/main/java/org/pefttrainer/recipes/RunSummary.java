@@ -24,7 +24,8 @@ final class RunSummary {
     private RunSummary() {}
 
     static void write(Path runDir, String method, String describe, Path model, long modelParameters,
-                      long trainableParameters, Trainer.Result result, double trainSeconds) {
+                      long trainableParameters, Trainer.Result result, double trainSeconds,
+                      java.util.Map<String, Object> extra) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("method", method);
         o.put("trainable", describe);
@@ -66,6 +67,7 @@ final class RunSummary {
         if (peak > 0) {
             o.put("peak_rss_mib", peak);
         }
+        extra.forEach((k, v) -> o.set(k, Json.MAPPER.valueToTree(v)));
         Json.write(runDir.resolve(FILE), o);
     }
 

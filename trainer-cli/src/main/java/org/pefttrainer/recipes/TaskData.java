@@ -14,10 +14,10 @@ import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.tokenize.ExampleEncoder;
 
 /** The example encoding and batch layout of the session's task type (seq2seq or causal). */
-final class TaskData {
+public final class TaskData {
     private TaskData() {}
 
-    static ExampleEncoder encoder(ModelSession session, DataConfig data) {
+    public static ExampleEncoder encoder(ModelSession session, DataConfig data) {
         Optional<ChatPrompts> chat = chat(session, data);
         if (chat.isPresent()) {
             return ExampleEncoder.chat(session.tokenizer(), chat.get(), data.maxSourceLength());
@@ -30,7 +30,7 @@ final class TaskData {
      * data.chat's prompts: the prompt template's text as the user's turn of the chat template (data.chat_template,
      * else the model's); empty when data.chat is off. A model without a template, or a seq2seq model, is refused.
      */
-    static Optional<ChatPrompts> chat(ModelSession session, DataConfig data) {
+    public static Optional<ChatPrompts> chat(ModelSession session, DataConfig data) {
         String key = data.format() == DataConfig.Format.CHAT ? "data.format = chat" : "data.chat = true";
         if (!chat(data)) {
             return Optional.empty();
@@ -54,7 +54,7 @@ final class TaskData {
         return data.chat() || data.format() == DataConfig.Format.CHAT;
     }
 
-    static Collator collator(ModelSession session, DataConfig data) {
+    public static Collator collator(ModelSession session, DataConfig data) {
         if (causal(session)) {
             int pad = session.model().padTokenId() >= 0 ? session.model().padTokenId() : session.model().eosTokenId();
             // a chat example's reply ends with the template's end of turn: no EOS after it

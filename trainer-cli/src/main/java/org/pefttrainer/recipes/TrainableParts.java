@@ -21,7 +21,7 @@ import org.pefttrainer.peft.prompt.SoftPrompt;
  * The trainable part of a fine-tuning job, chosen by peft.method, and what goes with it: the epoch-end evaluation
  * and, at the end, keeping the best epoch's result as the run's result (eval.keep_best).
  */
-final class TrainableParts implements AutoCloseable {
+public final class TrainableParts implements AutoCloseable {
     private final TrainerConfig cfg;
     private final Trainable trainable;
     private final Adapter adapter;
@@ -32,7 +32,7 @@ final class TrainableParts implements AutoCloseable {
         this.adapter = adapter;
     }
 
-    static TrainableParts create(TrainerConfig cfg, ModelSession session) {
+    public static TrainableParts create(TrainerConfig cfg, ModelSession session) {
         String baseName = session.folder().dir().toString();
         long seed = cfg.run().seed();
         switch (cfg.peft().method()) {
@@ -64,7 +64,7 @@ final class TrainableParts implements AutoCloseable {
         }
     }
 
-    Trainable trainable() {
+    public Trainable trainable() {
         return trainable;
     }
 

@@ -45,7 +45,9 @@ public record DataConfig(
         /** Decided from the files found. */
         AUTO("auto"),
         /** Conversational records: a "messages" list of {role, content} ending with the assistant's reply. */
-        CHAT("chat");
+        CHAT("chat"),
+        /** Parquet files, one per split; read through Spark (trainer-spark). */
+        PARQUET("parquet");
 
         private final String configName;
 

@@ -140,6 +140,13 @@ final class KeyRules {
         add(KeyRule.of("serve.request_timeout_s", DOUBLE, greaterThan(0)));
         add(KeyRule.of("serve.token", STRING, ValueCheck.NOT_BLANK).orNull());
         add(KeyRule.of("serve.model_name", STRING, ValueCheck.NOT_BLANK).orNull());
+        add(KeyRule.of("spark.master", STRING, ValueCheck.NOT_BLANK).orNull());
+        add(KeyRule.of("spark.workers", INT, atLeast(0)));
+        add(KeyRule.of("spark.model_path", STRING, ValueCheck.NOT_BLANK).orNull());
+        add(KeyRule.of("spark.task_cpus", INT, atLeast(1)));
+        add(KeyRule.of("spark.conf", OBJECT, ValueCheck.SCALAR_ENTRIES));
+        add(KeyRule.of("spark.predictions_parquet", BOOLEAN));
+        add(KeyRule.of("spark.connect_timeout_s", DOUBLE, greaterThan(0)));
 
         add(KeyRule.of("added_keys", STRING_LIST, ValueCheck.NO_BLANK_ELEMENTS));
     }

@@ -21,7 +21,8 @@ public record TrainerConfig(
         EvalConfig eval,
         /** The decoding keys the config sets (null ones left out; seed always there), by the one key table. */
         java.util.Map<org.pefttrainer.core.generate.GenerationKey, Object> generation,
-        ServeConfig serve) {
+        ServeConfig serve,
+        SparkConfig spark) {
 
     /** Where the computation runs ({@code device}). */
     public enum Device implements ConfigEnum {

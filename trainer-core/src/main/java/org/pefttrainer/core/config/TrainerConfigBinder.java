@@ -47,7 +47,8 @@ final class TrainerConfigBinder {
                 optim(),
                 eval(),
                 generation(),
-                serve());
+                serve(),
+                spark());
     }
 
     private ModelConfig model() {
@@ -184,6 +185,19 @@ final class TrainerConfigBinder {
                 bool("serve.allow_adapter_changes"),
                 optionalString("serve.token"),
                 optionalString("serve.model_name"));
+    }
+
+    private SparkConfig spark() {
+        Map<String, String> conf = new TreeMap<>();
+        plainObject("spark.conf").forEach((k, v) -> conf.put(k, String.valueOf(v)));
+        return new SparkConfig(
+                optionalString("spark.master").filter(m -> !m.isBlank()),
+                getInt("spark.workers"),
+                optionalString("spark.model_path").filter(m -> !m.isBlank()).map(Path::of),
+                getInt("spark.task_cpus"),
+                conf,
+                bool("spark.predictions_parquet"),
+                getDouble("spark.connect_timeout_s"));
     }
 
     private Map<String, String> tags() {

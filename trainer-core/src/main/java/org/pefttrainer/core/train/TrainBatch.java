@@ -8,7 +8,7 @@ import java.util.List;
  * aligned with the input ids (already shifted, -100 over prompt and padding).
  */
 public record TrainBatch(long[][] inputIds, long[][] attentionMask, long[][] decoderInputIds, long[][] labels,
-        List<String> exampleIds) {
+        List<String> exampleIds) implements java.io.Serializable {
 
     public int size() {
         return inputIds.length;

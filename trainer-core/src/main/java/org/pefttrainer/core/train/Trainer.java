@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +15,7 @@ import java.util.Optional;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
-import org.pefttrainer.core.model.ActivationCheckpoints;
-import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
-import org.pefttrainer.core.task.TaskForward;
-import org.pefttrainer.core.tensor.NdArrays;
-import org.pefttrainer.core.tensor.Ops;
 
 /**
  * The training loop: teacher-forced cross-entropy on a frozen base model, gradients only for the
@@ -35,7 +29,6 @@ import org.pefttrainer.core.tensor.Ops;
  */
 public final class Trainer {
     private final TrainerSettings settings;
-    private final LanguageModel model;
     private final Trainable trainable;
     private final BatchPlan data;
     private final Path runDir;
@@ -43,11 +36,20 @@ public final class Trainer {
     private final TrainProgress progress;
     private final StopSignal stop;
     private final MetricsLog metrics;
+    private final GradientSource gradients;
 
+    /** Computing the gradients in this process. */
     public Trainer(TrainerSettings settings, LanguageModel model, Trainable trainable, BatchPlan data, Path runDir,
             List<EpochEndListener> listeners, TrainProgress progress, StopSignal stop) {
+        this(settings, model, trainable, data, runDir, listeners, progress, stop,
+                new LocalGradients(model, trainable, settings));
+    }
+
+    /** With the gradients from {@code gradients} (e.g. data-parallel workers). */
+    public Trainer(TrainerSettings settings, LanguageModel model, Trainable trainable, BatchPlan data, Path runDir,
+            List<EpochEndListener> listeners, TrainProgress progress, StopSignal stop, GradientSource gradients) {
+        this.gradients = gradients;
         this.settings = settings;
-        this.model = model;
         this.trainable = trainable;
         this.data = data;
         this.runDir = runDir;
@@ -91,7 +93,10 @@ public final class Trainer {
         int total = totalSteps();
         int warmup = settings.warmupSteps() > 0 ? settings.warmupSteps() : (int) Math.ceil(settings.warmupRatio() * total);
         LrSchedule schedule = new LrSchedule(settings.schedule(), settings.lr(), settings.finalLr(), warmup, total);
-        try (AdamW optimizer = new AdamW(rootManager, settings.beta1(), settings.beta2(), settings.eps(),
+        // Autograd is per thread and on by default: only the passes that train turn it on (the caller may be any
+        // thread, and the optimizer's in-place updates must not be recorded).
+        try (org.pefttrainer.core.tensor.GradMode.Scope off = org.pefttrainer.core.tensor.GradMode.off();
+                AdamW optimizer = new AdamW(rootManager, settings.beta1(), settings.beta2(), settings.eps(),
                 settings.weightDecay())) {
             CheckpointState state = CheckpointState.fresh(settings.seed());
             Path lastCheckpoint = null;
@@ -315,49 +320,19 @@ public final class Trainer {
 
     /** One optimizer update over a group of micro-batches. */
     private StepResult step(List<TrainBatch> group, int step, double lr, AdamW optimizer, Map<String, NDArray> params) {
-        Engine engine = Engine.getInstance();
         // Dropout masks depend only on (seed, update number): resumed runs draw the same masks.
-        engine.setRandomSeed((int) (settings.seed() * 1_000_003L + step));
-        double lossSum = 0;
-        long tokens = 0;
+        Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + step));
         NDManager root = params.values().iterator().next().getManager();
-        int microIndex = 0;
         try (NDManager stepManager = root.newSubManager()) {
-            for (TrainBatch batch : group) {
-                try (NDManager micro = stepManager.newSubManager();
-                        GradientCollector collector = engine.newGradientCollector()) {
-                    // Dropout masks are a function of (seed, update, micro-batch): resumed runs draw the same ones.
-                    ForwardContext ctx = trainable.attach(new ForwardContext(micro, true, null, null))
-                            .withDropoutSeed(settings.seed() * 0x9E3779B97F4A7C15L + (long) step * 1_000_003L
-                                    + microIndex++);
-                    ActivationCheckpoints checkpoints = settings.gradientCheckpointing()
-                            ? new ActivationCheckpoints() : null;
-                    ctx = ctx.withActivationCheckpoints(checkpoints);
-                    NDArray ids = NdArrays.fromLong2d(micro, batch.inputIds());
-                    NDArray mask = NdArrays.fromLong2d(micro, batch.attentionMask());
-                    NDArray decIds = batch.decoderInputIds() == null ? null
-                            : NdArrays.fromLong2d(micro, batch.decoderInputIds());
-                    NDArray labels = NdArrays.fromLong2d(micro, batch.labels());
-                    NDArray loss = TaskForward.loss(model, ctx, ids, mask, decIds, labels);
-                    float value = loss.getFloat();
-                    lossSum += value;
-                    tokens += batch.tokens();
-                    if (!Float.isFinite(value)) {
-                        zeroGradients(params);
-                        return new StepResult(false, value, Double.NaN, tokens);
-                    }
-                    NDArray scaled = Ops.div(loss, group.size());
-                    if (checkpoints != null) {
-                        checkpoints.backward(scaled);
-                    } else {
-                        collector.backward(scaled);
-                    }
-                }
+            GradientSource.Accumulated a = gradients.accumulate(group, step, stepManager);
+            if (!a.finite()) {
+                zeroGradients(params);
+                return new StepResult(false, a.loss(), Double.NaN, a.tokens());
             }
             double norm = globalGradNorm(params, stepManager);
             if (!Double.isFinite(norm)) {
                 zeroGradients(params);
-                return new StepResult(false, lossSum / group.size(), norm, tokens);
+                return new StepResult(false, a.loss(), norm, a.tokens());
             }
             double scale = 1.0;
             if (settings.maxGradNorm() > 0) {
@@ -366,7 +341,7 @@ public final class Trainer {
             }
             optimizer.update(params, lr, scale);
             zeroGradients(params);
-            return new StepResult(true, lossSum / group.size(), norm, tokens);
+            return new StepResult(true, a.loss(), norm, a.tokens());
         }
     }
 

@@ -43,29 +43,55 @@ public final class ValidationLoss {
         int n = examples.size();
         double[] nll = new double[n];
         double[] tokens = new double[n];
+        for (int[] idx : batches(n, batchSize)) {
+            Result r = batch(model, examples, collator, idx, parent, hooks);
+            for (int k = 0; k < idx.length; k++) {
+                nll[idx[k]] = r.nllSums()[k];
+                tokens[idx[k]] = r.tokens()[k];
+            }
+        }
+        return new Result(nll, tokens);
+    }
+
+    /** The batches {@link #compute} runs: consecutive examples, {@code batchSize} at a time. */
+    public static List<int[]> batches(int n, int batchSize) {
+        List<int[]> out = new java.util.ArrayList<>();
         for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            int[] idx = new int[end - start];
+            int[] idx = new int[Math.min(n, start + batchSize) - start];
             for (int k = 0; k < idx.length; k++) {
                 idx[k] = start + k;
             }
-            Batch b = collator.collate(examples, idx);
-            try (NDManager m = parent.newSubManager()) {
-                ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
-                NDArray ids = m.create(b.inputIds(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
-                NDArray mask = m.create(b.attentionMask(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
-                NDArray dec = b.decoderInputIds() == null ? null
-                        : m.create(b.decoderInputIds(), new ai.djl.ndarray.types.Shape(b.targetShape()));
-                NDArray labels = m.create(b.labels(), new ai.djl.ndarray.types.Shape(b.targetShape()));
-                float[] sums = Ops.tokenNllSums(TaskForward.logits(model, ctx, ids, mask, dec), labels).toFloatArray();
-                for (int r = 0; r < b.size(); r++) {
-                    nll[b.indices()[r]] = sums[r];
-                    int count = 0;
-                    for (int t = 0; t < b.targetLength(); t++) {
-                        count += b.labels()[r * b.targetLength() + t] >= 0 ? 1 : 0;
-                    }
-                    tokens[b.indices()[r]] = count;
+            out.add(idx);
+        }
+        return out;
+    }
+
+    /** One batch of examples {@code idx}: their values in the order of {@code idx}. */
+    public static Result batch(LanguageModel model, List<TokenizedExample> examples, Collator collator, int[] idx,
+            NDManager parent, ModelHooks hooks) {
+        double[] nll = new double[idx.length];
+        double[] tokens = new double[idx.length];
+        Batch b = collator.collate(examples, idx);
+        try (NDManager m = parent.newSubManager()) {
+            ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
+            NDArray ids = m.create(b.inputIds(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
+            NDArray mask = m.create(b.attentionMask(), new ai.djl.ndarray.types.Shape(b.sourceShape()));
+            NDArray dec = b.decoderInputIds() == null ? null
+                    : m.create(b.decoderInputIds(), new ai.djl.ndarray.types.Shape(b.targetShape()));
+            NDArray labels = m.create(b.labels(), new ai.djl.ndarray.types.Shape(b.targetShape()));
+            float[] sums = Ops.tokenNllSums(TaskForward.logits(model, ctx, ids, mask, dec), labels).toFloatArray();
+            java.util.Map<Integer, Integer> position = new java.util.HashMap<>();
+            for (int k = 0; k < idx.length; k++) {
+                position.put(idx[k], k);
+            }
+            for (int r = 0; r < b.size(); r++) {
+                int k = position.get(b.indices()[r]);
+                nll[k] = sums[r];
+                int count = 0;
+                for (int t = 0; t < b.targetLength(); t++) {
+                    count += b.labels()[r * b.targetLength() + t] >= 0 ? 1 : 0;
                 }
+                tokens[k] = count;
             }
         }
         return new Result(nll, tokens);

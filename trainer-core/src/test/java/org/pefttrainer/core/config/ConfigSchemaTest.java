@@ -34,7 +34,7 @@ class ConfigSchemaTest {
             }
         });
         assertEquals(Set.of("model.config_overrides", "peft.lora.alpha_pattern", "peft.lora.rank_pattern", "run.tags",
-                "serve.adapters"), open);
+                "serve.adapters", "spark.conf"), open);
         assertTrue(ConfigSchema.get().isInsideOpenSection("run.tags.team"));
         assertTrue(!ConfigSchema.get().isInsideOpenSection("run.tags"));
     }

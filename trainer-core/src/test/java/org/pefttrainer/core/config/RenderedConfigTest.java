@@ -39,7 +39,7 @@ class RenderedConfigTest {
         List<String> topLevel = r.lines().filter(l -> !l.startsWith(" ") && !l.equals("}") && !l.isBlank())
                 .map(l -> l.replaceFirst("[ ={].*", "").replace("\"", "")).toList();
         assertEquals(List.of("adapter", "added_keys", "data", "device", "eval", "generation", "model", "optim",
-                "peft", "run", "serve", "train"), topLevel);
+                "peft", "run", "serve", "spark", "train"), topLevel);
     }
 
     @Test

@@ -72,12 +72,12 @@ public final class Evaluator {
     }
 
     /**
-     * Evaluates {@code examples} with the given adapter hooks (null for the base model); {@code progress} receives
-     * the number of examples done after each batch.
+     * How {@link #evaluate} batches: every example's prompt ids, and batches of example indices in order of prompt
+     * length (ties by index). A distributed evaluation runs the same batches elsewhere and gets the same text.
      */
-    public EvalResult evaluate(List<Example> examples, NDManager parent, ModelHooks hooks,
-            IntConsumer progress) {
-        long t0 = System.nanoTime();
+    public record Plan(long[][] prompts, List<int[]> batches) {}
+
+    public Plan plan(List<Example> examples) {
         int n = examples.size();
         long[][] sources = new long[n][];
         for (int i = 0; i < n; i++) {
@@ -88,28 +88,69 @@ public final class Evaluator {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> sources[i].length).thenComparingInt(i -> i));
-        String[] predictions = new String[n];
-        long generated = 0;
-        TextGenerator generator = TextGenerator.of(model);
+        List<int[]> batches = new ArrayList<>();
         for (int start = 0; start < n; start += settings.batchSize()) {
             int end = Math.min(n, start + settings.batchSize());
-            List<long[]> batch = new ArrayList<>();
+            int[] batch = new int[end - start];
             for (int k = start; k < end; k++) {
-                batch.add(sources[order[k]]);
+                batch[k - start] = order[k];
             }
-            try (NDManager m = parent.newSubManager()) {
-                ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
-                GenerationResult r = generator.generate(ctx, batch, settings.generation());
-                for (int k = start; k < end; k++) {
-                    long[] tokens = r.best(k - start).tokens();
-                    generated += tokens.length;
-                    predictions[order[k]] = tokenizer.decode(tokens).strip();
-                }
-            }
-            if (progress != null) {
-                progress.accept(end);
+            batches.add(batch);
+        }
+        return new Plan(sources, batches);
+    }
+
+    /** One batch's generated text (stripped), in the batch's order, and how many tokens were generated. */
+    public record BatchOutput(String[] predictions, long generatedTokens) {}
+
+    /** Generates from {@code prompts} (one planned batch) with the adapter hooks under {@code parent}. */
+    public BatchOutput generate(List<long[]> prompts, NDManager parent, ModelHooks hooks) {
+        String[] out = new String[prompts.size()];
+        long generated = 0;
+        try (NDManager m = parent.newSubManager()) {
+            ForwardContext ctx = hooks.attach(new ForwardContext(m, false, null, null));
+            GenerationResult r = TextGenerator.of(model).generate(ctx, prompts, settings.generation());
+            for (int k = 0; k < out.length; k++) {
+                long[] tokens = r.best(k).tokens();
+                generated += tokens.length;
+                out[k] = tokenizer.decode(tokens).strip();
             }
         }
+        return new BatchOutput(out, generated);
+    }
+
+    /**
+     * Evaluates {@code examples} with the given adapter hooks (null for the base model); {@code progress} receives
+     * the number of examples done after each batch.
+     */
+    public EvalResult evaluate(List<Example> examples, NDManager parent, ModelHooks hooks,
+            IntConsumer progress) {
+        long t0 = System.nanoTime();
+        Plan plan = plan(examples);
+        String[] predictions = new String[examples.size()];
+        long generated = 0;
+        int done = 0;
+        for (int[] batch : plan.batches()) {
+            List<long[]> prompts = new ArrayList<>();
+            for (int i : batch) {
+                prompts.add(plan.prompts()[i]);
+            }
+            BatchOutput r = generate(prompts, parent, hooks);
+            for (int k = 0; k < batch.length; k++) {
+                predictions[batch[k]] = r.predictions()[k];
+            }
+            generated += r.generatedTokens();
+            done += batch.length;
+            if (progress != null) {
+                progress.accept(done);
+            }
+        }
+        return score(examples, predictions, (System.nanoTime() - t0) / 1e9, generated);
+    }
+
+    /** Scores {@code predictions} (in example order) against the examples' references. */
+    public EvalResult score(List<Example> examples, String[] predictions, double seconds, long generated) {
+        int n = examples.size();
         List<Prediction> out = new ArrayList<>(n);
         List<TextMetrics.ExampleScores> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -117,6 +158,6 @@ public final class Evaluator {
             all.add(s);
             out.add(new Prediction(examples.get(i), predictions[i], s));
         }
-        return new EvalResult(out, scorer.summarize(all), (System.nanoTime() - t0) / 1e9, generated);
+        return new EvalResult(out, scorer.summarize(all), seconds, generated);
     }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param sourceLabels null, or which source tokens also carry labels (decoder-only chat: the earlier assistant turns
  *                     of a conversation)
  */
-public record TokenizedExample(String id, int[] sourceIds, int[] targetIds, boolean[] sourceLabels) {
+public record TokenizedExample(String id, int[] sourceIds, int[] targetIds, boolean[] sourceLabels)
+        implements java.io.Serializable {
     public TokenizedExample {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(sourceIds, "sourceIds");

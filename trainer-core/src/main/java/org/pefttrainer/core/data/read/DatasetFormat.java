@@ -22,7 +22,9 @@ import org.pefttrainer.core.data.ReferenceConvention;
 public enum DatasetFormat {
     DIALOGSUM, SAMSUM, JSONL, JSON, CSV, AUTO,
     /** Conversational records (a "messages" column), in any of the files auto finds. */
-    CHAT;
+    CHAT,
+    /** Parquet: read through Spark, which hands the rows on as JSON Lines (trainer-spark). */
+    PARQUET;
 
     public static DatasetFormat parse(String name) {
         String n = name.trim().toUpperCase(Locale.ROOT);
@@ -32,7 +34,7 @@ public enum DatasetFormat {
             }
         }
         throw new UserException("unknown dataset format '" + name
-                + "'; expected dialogsum, samsum, jsonl, json, csv, auto or chat");
+                + "'; expected dialogsum, samsum, jsonl, json, csv, auto, chat or parquet");
     }
 
     DatasetReader open(Path path, ReferenceConvention convention) {
@@ -48,6 +50,9 @@ public enum DatasetFormat {
                         : new JsonArrayReader(path, convention);
             case CSV:
                 return new CsvReader(path, convention);
+            case PARQUET:
+                throw new UserException("data.format = parquet: " + path + " is read through Apache Spark; set"
+                        + " spark.master (e.g. spark.master=local[2]), see docs/spark.md");
             default:
                 return detect(path, convention);
         }

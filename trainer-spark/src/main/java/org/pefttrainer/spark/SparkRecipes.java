@@ -1,0 +1,58 @@
+package org.pefttrainer.spark;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.config.LoadedConfig;
+import org.pefttrainer.core.config.PeftConfig;
+import org.pefttrainer.core.config.TrainerConfig;
+import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.eval.evaluate.EvalResult;
+import org.pefttrainer.recipes.ClusterRecipes;
+import org.pefttrainer.recipes.EvaluateRecipe;
+import org.pefttrainer.recipes.FinetuneRecipe;
+
+/**
+ * {@code peft train} and {@code peft eval} on Spark: the local recipes, with the gradients (training) or the
+ * generation and loss batches (evaluation) computed by executors. Found by {@link java.util.ServiceLoader}.
+ */
+public final class SparkRecipes implements ClusterRecipes {
+
+    @Override
+    public Trainer.Result train(LoadedConfig config, Path resumeDir, PrintStream out) {
+        TrainerConfig cfg = config.settings();
+        if (cfg.peft().method() == PeftConfig.Method.FULL) {
+            throw new UserException("peft.method = full on Spark: every step would send all the model's weights to"
+                    + " every worker and their gradients back; data-parallel training is for lora and prompt_tuning"
+                    + " (docs/spark.md)");
+        }
+        try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft train " + cfg.run().name(), out)) {
+            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers());
+            int workers = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
+            out.printf(Locale.ROOT, "spark: data-parallel training on %d worker(s) (%d task slots); each computes the"
+                    + " gradient of its rows of every batch, the driver sums them and updates%n", workers, slots);
+            JobConfig job = JobConfig.of(config);
+            return FinetuneRecipe.run(config, resumeDir, out,
+                    (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers));
+        }
+    }
+
+    @Override
+    public EvalResult eval(LoadedConfig config, OutputTarget target, PrintStream out) {
+        TrainerConfig cfg = config.settings();
+        try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft eval " + cfg.run().name(), out)) {
+            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers());
+            int partitions = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
+            String adapter = cfg.adapter().map(p -> p.toAbsolutePath().normalize().toString()).orElse(null);
+            DistributedEval backend = new DistributedEval(sc, JobConfig.of(config), adapter, partitions, out);
+            EvalResult r = EvaluateRecipe.run(config, target, out, backend);
+            if (cfg.spark().predictionsParquet()) {
+                PredictionsParquet.write(sc, target.path(), out);
+            }
+            return r;
+        }
+    }
+}

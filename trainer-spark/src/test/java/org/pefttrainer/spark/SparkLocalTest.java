@@ -1,0 +1,112 @@
+package org.pefttrainer.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.pefttrainer.core.io.Json;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Both jobs on {@code local[2]} (two task threads in this JVM) against the same command without Spark: eval gives
+ * the same files byte for byte, and data-parallel training the same losses and adapter.
+ */
+class SparkLocalTest {
+    @TempDir static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void makeModel() {
+        model = Peft.tinyModel(dir);
+    }
+
+    @Test
+    void evalOnSparkWritesTheSameFilesAsALocalEval() throws Exception {
+        List<String> common = Peft.args("eval", model, dir, "data.split=validation", "data.subset=10",
+                "eval.batch_size=3");
+        List<String> local = new ArrayList<>(common);
+        local.addAll(List.of("--out", dir.resolve("eval-local").toString()));
+        Peft.ok(local.toArray(String[]::new));
+        List<String> spark = new ArrayList<>(common);
+        spark.addAll(List.of("spark.master=local[2]", "spark.predictions_parquet=true", "--out",
+                dir.resolve("eval-spark").toString()));
+        Peft.Run r = Peft.ok(spark.toArray(String[]::new));
+        assertTrue(r.out().contains("spark: local[2]"), r.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("eval-local/predictions.jsonl")),
+                Files.readAllBytes(dir.resolve("eval-spark/predictions.jsonl")));
+        assertEquals(Peft.metricsWithoutTime(dir.resolve("eval-local")),
+                Peft.metricsWithoutTime(dir.resolve("eval-spark")));
+        assertTrue(Peft.metricsWithoutTime(dir.resolve("eval-spark")).has("loss"), "the loss is compared too");
+        assertTrue(Files.isDirectory(dir.resolve("eval-spark/predictions.parquet")));
+    }
+
+    /** Whole micro-batches per worker: the sum is formed in a single process's order, so every bit is the same. */
+    @Test
+    void dataParallelTrainingOverMicroBatchesIsBitIdenticalToOneProcess() throws Exception {
+        String[] setting = {"data.train_subset=24", "data.validation_subset=4", "train.batch_size=4",
+            "train.grad_accum_steps=2", "train.epochs=1", "train.log_every=1", "eval.every_epoch=false"};
+        train("mb-local", setting);
+        Peft.Run r = train("mb-spark", setting, "spark.master=local[2]", "spark.workers=2");
+        assertTrue(r.out().contains("2 worker(s)"), r.out());
+        assertEquals(Peft.stepLosses(dir.resolve("mb-local")), Peft.stepLosses(dir.resolve("mb-spark")));
+        assertEquals(3, Peft.stepLosses(dir.resolve("mb-spark")).size());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("mb-local/adapter/adapter_model.safetensors")),
+                Files.readAllBytes(dir.resolve("mb-spark/adapter/adapter_model.safetensors")),
+                "dropout included: micro-batch j draws its masks from (seed, step, j) on whichever worker runs it");
+        JsonNode summary = Json.read(dir.resolve("mb-spark/summary.json")).path("spark");
+        assertEquals(2, summary.path("workers").asInt());
+        assertTrue(summary.path("bytes_from_workers_per_step").asLong() > 0, summary.toString());
+    }
+
+    /**
+     * Fewer micro-batches than workers: each worker takes rows of every micro-batch, weighted by its label tokens.
+     * The losses and gradients equal one process's to float rounding (dropout off).
+     */
+    @Test
+    void dataParallelTrainingOverRowsEqualsOneProcess() {
+        String[] setting = {"data.train_subset=24", "data.validation_subset=4", "train.batch_size=8",
+            "train.epochs=1", "train.log_every=1", "model.dropout=0", "peft.lora.dropout=0",
+            "eval.every_epoch=false"};
+        train("rows-local", setting);
+        train("rows-spark", setting, "spark.master=local[2]", "spark.workers=2");
+        List<JsonNode> a = steps(dir.resolve("rows-local"));
+        List<JsonNode> b = steps(dir.resolve("rows-spark"));
+        assertEquals(3, a.size());
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            for (String key : new String[] {"step_loss", "grad_norm"}) {
+                double x = a.get(i).get(key).asDouble();
+                assertEquals(x, b.get(i).get(key).asDouble(), 1e-5 * Math.abs(x), "step " + (i + 1) + " " + key);
+            }
+        }
+    }
+
+    private Peft.Run train(String name, String[] setting, String... extra) {
+        List<String> args = Peft.args("train", model, dir, setting);
+        args.add("run.name=" + name);
+        args.addAll(List.of(extra));
+        return Peft.ok(args.toArray(String[]::new));
+    }
+
+    private static List<JsonNode> steps(Path runDir) {
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+                JsonNode n = Json.MAPPER.readTree(line);
+                if ("step".equals(n.path("type").asText())) {
+                    out.add(n);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+}
