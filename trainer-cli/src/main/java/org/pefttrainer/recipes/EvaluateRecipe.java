@@ -30,6 +30,7 @@ import org.pefttrainer.eval.evaluate.Evaluator;
 import org.pefttrainer.eval.metrics.Resampling;
 import org.pefttrainer.eval.metrics.TextMetrics;
 import org.pefttrainer.eval.rouge.BootstrapSettings;
+import org.pefttrainer.core.model.BatchAdapters;
 import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.peft.adapter.Adapter;
 import org.pefttrainer.peft.prompt.PromptTuningConfig;
@@ -46,25 +47,48 @@ public final class EvaluateRecipe {
      * {@link #LOCAL} is this process; trainer-spark runs the same batches on executors, so both give the same values.
      */
     public interface Backend {
-        EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session, ModelHooks hooks,
-                java.util.function.IntConsumer progress);
+        EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session,
+                BatchAdapters adapters, java.util.function.IntConsumer progress);
 
-        ValidationLoss.Result loss(List<TokenizedExample> examples, Collator collator, int batchSize,
-                ModelSession session, ModelHooks hooks);
+        /** The loss of {@code examples} (row i evaluated with adapter {@code rowAdapters.get(i)}). */
+        ValidationLoss.Result loss(List<TokenizedExample> examples, List<String> rowAdapters, Collator collator,
+                int batchSize, ModelSession session, BatchAdapters adapters);
 
         Backend LOCAL = new Backend() {
             @Override
             public EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session,
-                    ModelHooks hooks, java.util.function.IntConsumer progress) {
-                return evaluator.evaluate(examples, session.root(), hooks, progress);
+                    BatchAdapters adapters, java.util.function.IntConsumer progress) {
+                return evaluator.evaluate(examples, session.root(), adapters, progress);
             }
 
             @Override
-            public ValidationLoss.Result loss(List<TokenizedExample> examples, Collator collator, int batchSize,
-                    ModelSession session, ModelHooks hooks) {
-                return ValidationLoss.compute(session.model(), examples, collator, batchSize, session.root(), hooks);
+            public ValidationLoss.Result loss(List<TokenizedExample> examples, List<String> rowAdapters,
+                    Collator collator, int batchSize, ModelSession session, BatchAdapters adapters) {
+                return lossInBatches(examples, rowAdapters, collator, batchSize, session, adapters);
             }
         };
+    }
+
+    /** The loss of every example, batch by batch, each batch with the adapters its rows name. */
+    public static ValidationLoss.Result lossInBatches(List<TokenizedExample> examples, List<String> rowAdapters,
+            Collator collator, int batchSize, ModelSession session, BatchAdapters adapters) {
+        double[] nll = new double[examples.size()];
+        double[] tokens = new double[examples.size()];
+        for (int[] idx : ValidationLoss.batches(examples.size(), batchSize)) {
+            List<String> names = new java.util.ArrayList<>();
+            for (int i : idx) {
+                names.add(rowAdapters.get(i));
+            }
+            ValidationLoss.Result r;
+            try (BatchAdapters.Hooks hooks = adapters.open(names)) {
+                r = ValidationLoss.batch(session.model(), examples, collator, idx, session.root(), hooks);
+            }
+            for (int k = 0; k < idx.length; k++) {
+                nll[idx[k]] = r.nllSums()[k];
+                tokens[idx[k]] = r.tokens()[k];
+            }
+        }
+        return new ValidationLoss.Result(nll, tokens);
     }
 
     /** Into a new folder {@code outDir} (an existing one is refused). */
@@ -83,8 +107,14 @@ public final class EvaluateRecipe {
         try (ModelSession session = ModelSession.open(cfg)) {
             Adapter adapter = cfg.adapter().map(p -> AdapterLoader.load(p, session.model(), session.root())).orElse(null);
             ModelHooks hooks = adapter == null ? ModelHooks.NONE : adapter;
+            RowAdapters rows = null;
             try {
                 List<Example> examples = Datasets.read(cfg.data(), cfg.data().split(), cfg.data().subset());
+                RowAdapters.check(examples, cfg.eval().adapters(), cfg.data().path().toString());
+                if (RowAdapters.used(examples)) {
+                    rows = RowAdapters.load(session, cfg.eval().adapters(), cfg.adapter().orElse(null));
+                }
+                BatchAdapters adapters = rows != null ? rows : BatchAdapters.of(hooks);
                 GenerationSettings resolved = GenerationSettings.of(cfg.generation(), session.folder());
                 GenerationConfig decoding = resolved.settings();
                 Evaluator evaluator = evaluator(cfg, session, decoding);
@@ -102,13 +132,13 @@ public final class EvaluateRecipe {
                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" ex", 1)
                             .setConsumer(new ConsoleProgressBarConsumer(System.err)).startsFrom(0, Duration.ZERO)
                             .build()) {
-                        r = backend.generate(evaluator, examples, session, hooks, bar::stepTo);
+                        r = backend.generate(evaluator, examples, session, adapters, bar::stepTo);
                     }
                 } else {
                     ProgressLines lines = new ProgressLines("eval", " examples", System.err,
                             ProgressLines.intervalSeconds(), System::nanoTime);
                     lines.start(examples.size(), 0);
-                    r = backend.generate(evaluator, examples, session, hooks, n -> lines.stepTo(n, null));
+                    r = backend.generate(evaluator, examples, session, adapters, n -> lines.stepTo(n, null));
                     lines.finish();
                 }
                 ObjectNode about = Json.MAPPER.createObjectNode();
@@ -124,8 +154,9 @@ public final class EvaluateRecipe {
                 if (cfg.eval().validationLoss()) {
                     // The loss of the reference summaries under the model: the fine-tuned row's "validation loss".
                     List<TokenizedExample> tok = encoded;
-                    ValidationLoss.Result vl = backend.loss(tok, TaskData.collator(session, cfg.data()),
-                            cfg.eval().batchSize(), session, hooks);
+                    List<String> names = examples.stream().map(e -> e.adapter().orElse(null)).toList();
+                    ValidationLoss.Result vl = backend.loss(tok, names, TaskData.collator(session, cfg.data()),
+                            cfg.eval().batchSize(), session, adapters);
                     loss = Resampling.estimate(tok.size(), Resampling.ratio(vl.nllSums(), vl.tokens()), bootstrap(cfg));
                     ObjectNode l = about.putObject("loss");
                     l.put("value", loss.value()).put("low", loss.low()).put("high", loss.high());
@@ -149,6 +180,9 @@ public final class EvaluateRecipe {
                         outDir.resolve(EvalOutput.PREDICTIONS), outDir.resolve(EvalOutput.METRICS));
                 return r;
             } finally {
+                if (rows != null) {
+                    rows.close();
+                }
                 if (adapter != null) {
                     adapter.close();
                 }

@@ -15,7 +15,7 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
-import org.pefttrainer.core.model.ModelHooks;
+import org.pefttrainer.core.model.BatchAdapters;
 import org.pefttrainer.core.train.ValidationLoss;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
@@ -31,22 +31,19 @@ import org.pefttrainer.recipes.ModelSession;
 final class DistributedEval implements EvaluateRecipe.Backend {
     private final JavaSparkContext sc;
     private final JobConfig job;
-    private final String adapter;
     private final int partitions;
     private final PrintStream out;
-    private double firstTaskSeconds = Double.NaN;
 
-    DistributedEval(JavaSparkContext sc, JobConfig job, String adapter, int partitions, PrintStream out) {
+    DistributedEval(JavaSparkContext sc, JobConfig job, int partitions, PrintStream out) {
         this.sc = sc;
         this.job = job;
-        this.adapter = adapter;
         this.partitions = partitions;
         this.out = out;
     }
 
     @Override
-    public EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session, ModelHooks hooks,
-            IntConsumer progress) {
+    public EvalResult generate(Evaluator evaluator, List<Example> examples, ModelSession session,
+            BatchAdapters adapters, IntConsumer progress) {
         long t0 = System.nanoTime();
         Evaluator.Plan plan = evaluator.plan(examples);
         List<EvalBatch> batches = new ArrayList<>();
@@ -56,7 +53,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
             for (int k = 0; k < members.length; k++) {
                 prompts[k] = plan.prompts()[members[k]];
             }
-            batches.add(new EvalBatch(i, prompts, null));
+            batches.add(new EvalBatch(i, prompts, null, new ArrayList<>(Evaluator.rowAdapters(examples, members))));
         }
         Map<Integer, EvalBatch.Out> done = run(batches, plan.batches(), progress, "generation");
         String[] predictions = new String[examples.size()];
@@ -73,16 +70,18 @@ final class DistributedEval implements EvaluateRecipe.Backend {
     }
 
     @Override
-    public ValidationLoss.Result loss(List<TokenizedExample> examples, Collator collator, int batchSize,
-            ModelSession session, ModelHooks hooks) {
+    public ValidationLoss.Result loss(List<TokenizedExample> examples, List<String> rowAdapters, Collator collator,
+            int batchSize, ModelSession session, BatchAdapters adapters) {
         List<int[]> plan = ValidationLoss.batches(examples.size(), batchSize);
         List<EvalBatch> batches = new ArrayList<>();
         for (int i = 0; i < plan.size(); i++) {
             List<TokenizedExample> members = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             for (int k : plan.get(i)) {
                 members.add(examples.get(k));
+                names.add(rowAdapters.get(k));
             }
-            batches.add(new EvalBatch(i, null, members));
+            batches.add(new EvalBatch(i, null, members, names));
         }
         Map<Integer, EvalBatch.Out> done = run(batches, plan, n -> { }, "loss");
         double[] nll = new double[examples.size()];
@@ -122,9 +121,6 @@ final class DistributedEval implements EvaluateRecipe.Backend {
             public void onTaskEnd(SparkListenerTaskEnd end) {
                 int task = end.taskInfo().index();
                 if (end.taskInfo().successful() && task < p && finished.putIfAbsent(task, true) == null) {
-                    if (Double.isNaN(firstTaskSeconds)) {
-                        firstTaskSeconds = (System.nanoTime() - t0) / 1e9;
-                    }
                     progress.accept(examplesDone.addAndGet(perTask[task]));
                 }
             }
@@ -133,8 +129,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         List<EvalBatch.Out> results;
         try {
             JobConfig j = job;
-            String a = adapter;
-            results = sc.parallelize(slices, p).flatMap(slice -> EvalWorker.run(j, a, slice.iterator())).collect();
+            results = sc.parallelize(slices, p).flatMap(slice -> EvalWorker.run(j, slice.iterator())).collect();
         } catch (RuntimeException e) {
             throw new UserException("distributed eval (" + what + ") failed on the cluster: "
                     + SparkContexts.oneLine(e), e);
@@ -150,9 +145,11 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         if (byIndex.size() != batches.size()) {
             throw new IllegalStateException(batches.size() + " batches sent, " + byIndex.size() + " came back");
         }
-        out.printf(Locale.ROOT, "spark: %s of %d batches in %d tasks: %.1f s (first task done after %.1f s)%n", what,
-                batches.size(), p, (System.nanoTime() - t0) / 1e9, firstTaskSeconds);
-        firstTaskSeconds = Double.NaN;
+        double load = results.stream().mapToDouble(EvalBatch.Out::loadSeconds).max().orElse(0);
+        out.printf(Locale.ROOT, "spark: %s of %d batches in %d tasks: %.1f s%s%n", what, batches.size(), p,
+                (System.nanoTime() - t0) / 1e9, load > 0
+                        ? String.format(Locale.ROOT, " (of which loading the base model on the executors: %.1f s)", load)
+                        : "");
         return byIndex;
     }
 }

@@ -7,25 +7,26 @@ import java.util.HashMap;
 import java.util.Map;
 import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.config.LoadedConfig;
-import org.pefttrainer.peft.adapter.Adapter;
-import org.pefttrainer.peft.load.AdapterLoader;
 import org.pefttrainer.recipes.ModelSession;
+import org.pefttrainer.recipes.RowAdapters;
 import org.pefttrainer.recipes.TrainableParts;
 
 /**
  * What an executor JVM keeps between tasks: the frozen base model, loaded once for every task it runs (tasks of the
- * same JVM share it: a forward pass does not change it), adapters by folder, and a data-parallel worker's own copy of
+ * same JVM share it: a forward pass does not change it), the run's adapters, and a data-parallel worker's own copy of
  * the trainable part. A task for another model or run replaces them.
  */
 final class ExecutorModels {
     private static final Map<JobConfig, LoadedConfig> CONFIGS = new HashMap<>();
     private static String modelKey;
     private static ModelSession session;
-    private static final Map<String, Adapter> ADAPTERS = new HashMap<>();
+    private static String adaptersKey;
+    private static RowAdapters adapters;
     private static String runId;
     private static final Map<Integer, TrainableParts> WORKERS = new HashMap<>();
     /** How many times this JVM loaded a base model (tests check it is once). */
     private static int loads;
+    private static double unreportedLoadSeconds;
 
     private ExecutorModels() {}
 
@@ -41,22 +42,43 @@ final class ExecutorModels {
                         + " (spark.model_path, else model.path: put the model on storage every node sees, or copy it"
                         + " to that path on every node; docs/spark.md)");
             }
+            long t0 = System.nanoTime();
             session = ModelSession.open(lc.settings().model(), lc.settings().device(), dir);
             modelKey = key;
             loads++;
+            unreportedLoadSeconds += (System.nanoTime() - t0) / 1e9;
         }
         return new Loaded(lc, session);
     }
 
-    /** The adapter in {@code folder} on this executor's base model, loaded once. */
-    static synchronized Adapter adapter(JobConfig job, String folder) {
+    /** The job's adapters (its own and those rows name) on this executor's base model, loaded once. */
+    static synchronized RowAdapters adapters(JobConfig job) {
         Loaded m = model(job);
-        return ADAPTERS.computeIfAbsent(folder, f -> {
-            if (!Files.isDirectory(Path.of(f))) {
-                throw new UserException("adapter folder " + f + " does not exist on executor host " + host());
+        String key = job.adapter() + "\n" + job.rowAdapters();
+        if (!key.equals(adaptersKey)) {
+            if (adapters != null) {
+                adapters.close();
             }
-            return AdapterLoader.load(Path.of(f), m.session().model(), m.session().root());
-        });
+            adapters = null;
+            for (String f : job.rowAdapters().values()) {
+                folderExists(f);
+            }
+            if (job.adapter() != null) {
+                folderExists(job.adapter());
+            }
+            Map<String, Path> rows = new java.util.TreeMap<>();
+            job.rowAdapters().forEach((name, f) -> rows.put(name, Path.of(f)));
+            adapters = RowAdapters.load(m.session(), rows, job.adapter() == null ? null : Path.of(job.adapter()));
+            adaptersKey = key;
+        }
+        return adapters;
+    }
+
+    private static void folderExists(String f) {
+        if (!Files.isDirectory(Path.of(f))) {
+            throw new UserException("adapter folder " + f + " does not exist on executor host " + host()
+                    + " (put adapters on storage every node sees, like the model; docs/spark.md)");
+        }
     }
 
     /** Worker {@code worker}'s trainable part for run {@code run} (its values are set by every step). */
@@ -74,11 +96,21 @@ final class ExecutorModels {
         return loads;
     }
 
+    /** Seconds this JVM spent loading base models since the last call (what a job's start-up cost). */
+    static synchronized double takeLoadSeconds() {
+        double s = unreportedLoadSeconds;
+        unreportedLoadSeconds = 0;
+        return s;
+    }
+
     private static void closeAll() {
         WORKERS.values().forEach(TrainableParts::close);
         WORKERS.clear();
-        ADAPTERS.values().forEach(Adapter::close);
-        ADAPTERS.clear();
+        if (adapters != null) {
+            adapters.close();
+            adapters = null;
+        }
+        adaptersKey = null;
         if (session != null) {
             session.close();
             session = null;

@@ -10,15 +10,24 @@ import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.config.LoadedConfig;
 
 /**
- * What an executor needs to rebuild the driver's setup: the resolved config as the run saved it, and the model
- * folder as the executors see it (spark.model_path, else model.path made absolute).
+ * What an executor needs to rebuild the driver's setup: the resolved config as the run saved it, the model
+ * folder as the executors see it (spark.model_path, else model.path made absolute), and the adapter folders.
  */
-record JobConfig(String rendered, String modelDir) implements Serializable {
+record JobConfig(String rendered, String modelDir, String adapter, java.util.TreeMap<String, String> rowAdapters)
+        implements Serializable {
 
     static JobConfig of(LoadedConfig lc) {
         var cfg = lc.settings();
         Path dir = cfg.spark().modelPath().orElse(cfg.model().path().toAbsolutePath().normalize());
-        return new JobConfig(lc.rendered(), dir.toString());
+        java.util.TreeMap<String, String> rows = new java.util.TreeMap<>();
+        cfg.eval().adapters().forEach((name, folder) -> rows.put(name, absolute(folder)));
+        return new JobConfig(lc.rendered(), dir.toString(), cfg.adapter().map(JobConfig::absolute).orElse(null),
+                rows);
+    }
+
+    /** Adapters are read where the driver sees them: shared storage, like the model (docs/spark.md). */
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
     }
 
     /** The config on an executor: the driver's, with the model folder where the executors find it. */

@@ -81,7 +81,6 @@ final class SparkContexts {
         try {
             sc = new JavaSparkContext(conf);
         } catch (Exception e) { // Spark's own SparkException is a checked one, thrown from Scala
-
             throw new UserException("spark.master = " + master + ": the Spark application did not start ("
                     + oneLine(e) + ")", e);
         }

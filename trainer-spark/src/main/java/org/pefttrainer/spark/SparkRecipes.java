@@ -35,7 +35,7 @@ public final class SparkRecipes implements ClusterRecipes {
             out.printf(Locale.ROOT, "spark: data-parallel training on %d worker(s) (%d task slots); each computes the"
                     + " gradient of its rows of every batch, the driver sums them and updates%n", workers, slots);
             JobConfig job = JobConfig.of(config);
-            return FinetuneRecipe.run(config, resumeDir, out,
+            return FinetuneRecipe.run(ParquetSplits.readable(sc, config, out), resumeDir, out,
                     (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers));
         }
     }
@@ -46,9 +46,8 @@ public final class SparkRecipes implements ClusterRecipes {
         try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft eval " + cfg.run().name(), out)) {
             int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers());
             int partitions = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
-            String adapter = cfg.adapter().map(p -> p.toAbsolutePath().normalize().toString()).orElse(null);
-            DistributedEval backend = new DistributedEval(sc, JobConfig.of(config), adapter, partitions, out);
-            EvalResult r = EvaluateRecipe.run(config, target, out, backend);
+            DistributedEval backend = new DistributedEval(sc, JobConfig.of(config), partitions, out);
+            EvalResult r = EvaluateRecipe.run(ParquetSplits.readable(sc, config, out), target, out, backend);
             if (cfg.spark().predictionsParquet()) {
                 PredictionsParquet.write(sc, target.path(), out);
             }

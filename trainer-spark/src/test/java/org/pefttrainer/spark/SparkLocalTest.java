@@ -47,6 +47,34 @@ class SparkLocalTest {
         assertTrue(Files.isDirectory(dir.resolve("eval-spark/predictions.parquet")));
     }
 
+    @Test
+    void parquetInputGivesTheSameEvaluationAsItsJsonLines() throws Exception {
+        Path parquet = dir.resolve("parquet");
+        Path jsonl = dir.resolve("jsonl");
+        Files.createDirectories(jsonl);
+        Files.write(jsonl.resolve("validation.jsonl"),
+                Files.readAllLines(Path.of("../data/dialogues/dev.jsonl")).subList(0, 6));
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            spark.read().json(jsonl.resolve("validation.jsonl").toString()).coalesce(1).write()
+                    .parquet(parquet.resolve("validation.parquet").toString());
+        } finally {
+            spark.stop();
+        }
+        List<String> fromJsonl = Peft.args("eval", model, dir, "data.format=jsonl", "data.path=" + jsonl,
+                "data.split=validation", "--out", dir.resolve("eval-jsonl").toString());
+        Peft.ok(fromJsonl.toArray(String[]::new));
+        List<String> fromParquet = Peft.args("eval", model, dir, "data.format=parquet", "data.path=" + parquet,
+                "data.split=validation", "spark.master=local[2]", "--out", dir.resolve("eval-parquet").toString());
+        Peft.Run r = Peft.ok(fromParquet.toArray(String[]::new));
+        assertTrue(r.out().contains("read 6 rows"), r.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("eval-jsonl/predictions.jsonl")),
+                Files.readAllBytes(dir.resolve("eval-parquet/predictions.jsonl")));
+        assertTrue(Files.readString(dir.resolve("eval-parquet/config.conf")).contains("\"" + parquet + "\""),
+                "the saved config is the user's");
+    }
+
     /** Whole micro-batches per worker: the sum is formed in a single process's order, so every bit is the same. */
     @Test
     void dataParallelTrainingOverMicroBatchesIsBitIdenticalToOneProcess() throws Exception {

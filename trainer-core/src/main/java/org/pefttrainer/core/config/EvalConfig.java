@@ -8,6 +8,7 @@ package org.pefttrainer.core.config;
  * @param samplePredictions     predictions shown in logs and the report
  * @param metrics               text metric families computed: rouge, bleu, exact_match
  * @param validationLoss        whether each epoch also computes the validation loss and perplexity
+ * @param adapters              adapter name → folder: the adapters a dataset's {@code adapter} column names (peft eval)
  */
 public record EvalConfig(
         boolean everyEpoch,
@@ -20,7 +21,20 @@ public record EvalConfig(
         boolean keepBest,
         BootstrapConfig bootstrap,
         boolean report,
-        int samplePredictions) {
+        int samplePredictions,
+        java.util.Map<String, java.nio.file.Path> adapters) {
+
+    public EvalConfig {
+        adapters = java.util.Map.copyOf(adapters);
+    }
+
+    /** Without per-row adapters. */
+    public EvalConfig(boolean everyEpoch, int batchSize, Metric metric, java.util.List<String> metrics,
+            boolean validationLoss, boolean useStemmer, int earlyStoppingPatience, boolean keepBest,
+            BootstrapConfig bootstrap, boolean report, int samplePredictions) {
+        this(everyEpoch, batchSize, metric, metrics, validationLoss, useStemmer, earlyStoppingPatience, keepBest,
+                bootstrap, report, samplePredictions, java.util.Map.of());
+    }
 
     /**
      * Section {@code eval.bootstrap}.

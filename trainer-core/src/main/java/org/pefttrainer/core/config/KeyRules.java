@@ -140,6 +140,7 @@ final class KeyRules {
         add(KeyRule.of("serve.request_timeout_s", DOUBLE, greaterThan(0)));
         add(KeyRule.of("serve.token", STRING, ValueCheck.NOT_BLANK).orNull());
         add(KeyRule.of("serve.model_name", STRING, ValueCheck.NOT_BLANK).orNull());
+        add(KeyRule.of("eval.adapters", OBJECT, ValueCheck.PATH_ENTRIES));
         add(KeyRule.of("spark.master", STRING, ValueCheck.NOT_BLANK).orNull());
         add(KeyRule.of("spark.workers", INT, atLeast(0)));
         add(KeyRule.of("spark.model_path", STRING, ValueCheck.NOT_BLANK).orNull());

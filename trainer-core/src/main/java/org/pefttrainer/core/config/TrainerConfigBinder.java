@@ -141,7 +141,14 @@ final class TrainerConfigBinder {
                         getLong("eval.bootstrap.seed"),
                         getDouble("eval.bootstrap.confidence")),
                 bool("eval.report"),
-                getInt("eval.sample_predictions"));
+                getInt("eval.sample_predictions"),
+                evalAdapters());
+    }
+
+    private Map<String, Path> evalAdapters() {
+        Map<String, Path> adapters = new TreeMap<>();
+        plainObject("eval.adapters").forEach((name, folder) -> adapters.put(name, Path.of((String) folder)));
+        return adapters;
     }
 
     /**

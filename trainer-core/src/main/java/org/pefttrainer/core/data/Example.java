@@ -15,19 +15,33 @@ import java.util.Optional;
  * @param topic      the topic, if the dataset has one
  * @param messages   a conversational record's turns (data.format = chat), ending with the assistant's reply (the
  *                   reference); empty for a summarisation record
+ * @param adapter    the adapter this row is evaluated with, by name (the dataset's {@code adapter} column); empty:
+ *                   the run's adapter
  */
 public record Example(String id, String source, List<String> references, Optional<String> topic,
-                      List<ChatMessage> messages) {
+                      List<ChatMessage> messages, Optional<String> adapter) {
 
     public Example {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(adapter, "adapter");
         references = List.copyOf(references);
         messages = List.copyOf(messages);
         if (references.isEmpty()) {
             throw new IllegalArgumentException("example " + id + " has no reference summary");
         }
+    }
+
+    /** Evaluated with the run's adapter. */
+    public Example(String id, String source, List<String> references, Optional<String> topic,
+            List<ChatMessage> messages) {
+        this(id, source, references, topic, messages, Optional.empty());
+    }
+
+    /** This example, evaluated with adapter {@code name} (empty: the run's). */
+    public Example withAdapter(Optional<String> name) {
+        return new Example(id, source, references, topic, messages, name);
     }
 
     /** A summarisation example. */

@@ -33,7 +33,7 @@ class ConfigSchemaTest {
                 open.add(k);
             }
         });
-        assertEquals(Set.of("model.config_overrides", "peft.lora.alpha_pattern", "peft.lora.rank_pattern", "run.tags",
+        assertEquals(Set.of("eval.adapters", "model.config_overrides", "peft.lora.alpha_pattern", "peft.lora.rank_pattern", "run.tags",
                 "serve.adapters", "spark.conf"), open);
         assertTrue(ConfigSchema.get().isInsideOpenSection("run.tags.team"));
         assertTrue(!ConfigSchema.get().isInsideOpenSection("run.tags"));

@@ -34,6 +34,7 @@ public final class EvalOutput {
             ArrayNode refs = line.putArray("references");
             p.example().references().forEach(refs::add);
             line.put("prediction", p.prediction());
+            p.example().adapter().ifPresent(a -> line.put("adapter", a));
             if (p.scores() != null) {
                 line.set("rouge", RougeJson.toJson(p.scores()));
             }

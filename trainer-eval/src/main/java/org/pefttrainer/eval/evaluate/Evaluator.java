@@ -13,6 +13,7 @@ import org.pefttrainer.core.data.tokenize.HfTokenizer;
 import org.pefttrainer.core.generate.GenerationConfig;
 import org.pefttrainer.core.generate.GenerationResult;
 import org.pefttrainer.core.generate.TextGenerator;
+import org.pefttrainer.core.model.BatchAdapters;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.LanguageModel;
 import org.pefttrainer.core.model.ModelHooks;
@@ -120,10 +121,16 @@ public final class Evaluator {
     }
 
     /**
-     * Evaluates {@code examples} with the given adapter hooks (null for the base model); {@code progress} receives
-     * the number of examples done after each batch.
+     * Evaluates {@code examples} with the given adapter hooks; {@code progress} receives the number of examples done
+     * after each batch.
      */
     public EvalResult evaluate(List<Example> examples, NDManager parent, ModelHooks hooks,
+            IntConsumer progress) {
+        return evaluate(examples, parent, BatchAdapters.of(hooks), progress);
+    }
+
+    /** As above, each batch with the adapters its rows name ({@link Example#adapter()}). */
+    public EvalResult evaluate(List<Example> examples, NDManager parent, BatchAdapters adapters,
             IntConsumer progress) {
         long t0 = System.nanoTime();
         Plan plan = plan(examples);
@@ -135,7 +142,10 @@ public final class Evaluator {
             for (int i : batch) {
                 prompts.add(plan.prompts()[i]);
             }
-            BatchOutput r = generate(prompts, parent, hooks);
+            BatchOutput r;
+            try (BatchAdapters.Hooks hooks = adapters.open(rowAdapters(examples, batch))) {
+                r = generate(prompts, parent, hooks);
+            }
             for (int k = 0; k < batch.length; k++) {
                 predictions[batch[k]] = r.predictions()[k];
             }
@@ -146,6 +156,15 @@ public final class Evaluator {
             }
         }
         return score(examples, predictions, (System.nanoTime() - t0) / 1e9, generated);
+    }
+
+    /** The adapter each example of {@code batch} names (null: the run's). */
+    public static List<String> rowAdapters(List<Example> examples, int[] batch) {
+        List<String> names = new ArrayList<>(batch.length);
+        for (int i : batch) {
+            names.add(examples.get(i).adapter().orElse(null));
+        }
+        return names;
     }
 
     /** Scores {@code predictions} (in example order) against the examples' references. */

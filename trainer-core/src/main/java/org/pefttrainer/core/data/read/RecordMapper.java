@@ -13,7 +13,8 @@ import org.pefttrainer.core.data.ReferenceConvention;
  * Turns one flat record (field name → text), whatever file it came from, into examples. Understood fields:
  * {@code id} or {@code fname}; {@code dialogue}; {@code summary}, or {@code summary1}, {@code summary2}, ...;
  * optional {@code topic} or {@code topic1}, {@code topic2}, .... Records with several summaries are split or
- * kept together as the {@link ReferenceConvention} says.
+ * kept together as the {@link ReferenceConvention} says. An optional {@code adapter} names the adapter the row is
+ * evaluated with.
  */
 final class RecordMapper {
     private final ReferenceConvention convention;
@@ -28,6 +29,16 @@ final class RecordMapper {
      * @param position 0-based position of the record in its file, used as id when the record has none
      */
     List<Example> map(Map<String, String> fields, String where, long position) {
+        String adapter = fields.get("adapter");
+        List<Example> out = mapRecord(fields, where, position);
+        if (adapter == null || adapter.isBlank()) {
+            return out;
+        }
+        // The "adapter" column names the adapter each row is evaluated with (eval.adapters, docs/spark.md).
+        return out.stream().map(e -> e.withAdapter(Optional.of(adapter.strip()))).toList();
+    }
+
+    private List<Example> mapRecord(Map<String, String> fields, String where, long position) {
         String id = first(fields, "id", "fname");
         if (id == null || id.isBlank()) {
             id = Long.toString(position);
