@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
             org.pefttrainer.bench.GenerateBenchCommand.class,
             MergeBenchCommand.class, AdapterSwapBenchCommand.class, MixedBatchBenchCommand.class,
             ServeLoadBenchCommand.class, org.pefttrainer.bench.FuzzSafetensorsCommand.class, FuzzBinCommand.class,
-            org.pefttrainer.bench.CrashResumeCommand.class, ContentionBenchCommand.class, StreamBenchCommand.class})
+            org.pefttrainer.bench.CrashResumeCommand.class, ContentionBenchCommand.class, StreamBenchCommand.class,
+            SparkEvalBenchCommand.class, SparkTrainBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -113,7 +113,8 @@ final class SparkContexts {
      * Waits until the cluster has {@code wanted} task slots (0: as many as it is expected to have), and returns how
      * many it has; fewer than {@code wanted} after spark.connect_timeout_s is a one-line error.
      */
-    static int slots(JavaSparkContext sc, SparkConfig spark, int wanted) {
+    static int slots(JavaSparkContext sc, SparkConfig spark, int wanted, PrintStream out) {
+        long t0 = System.nanoTime();
         int expected = wanted > 0 ? wanted : expectedSlots(sc);
         long deadline = System.nanoTime() + (long) (spark.connectTimeoutS() * 1e9);
         int slots = 0;
@@ -142,6 +143,7 @@ final class SparkContexts {
                     + " cluster more executors", wanted, master(spark), slots, spark.connectTimeoutS(),
                     spark.taskCpus()));
         }
+        out.printf(Locale.ROOT, "spark: %d task slot(s) ready after %.1f s%n", slots, (System.nanoTime() - t0) / 1e9);
         return slots;
     }
 

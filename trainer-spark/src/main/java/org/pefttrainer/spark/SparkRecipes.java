@@ -30,7 +30,7 @@ public final class SparkRecipes implements ClusterRecipes {
                     + " (docs/spark.md)");
         }
         try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft train " + cfg.run().name(), out)) {
-            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers());
+            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers(), out);
             int workers = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
             out.printf(Locale.ROOT, "spark: data-parallel training on %d worker(s) (%d task slots); each computes the"
                     + " gradient of its rows of every batch, the driver sums them and updates%n", workers, slots);
@@ -44,7 +44,7 @@ public final class SparkRecipes implements ClusterRecipes {
     public EvalResult eval(LoadedConfig config, OutputTarget target, PrintStream out) {
         TrainerConfig cfg = config.settings();
         try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft eval " + cfg.run().name(), out)) {
-            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers());
+            int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers(), out);
             int partitions = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
             DistributedEval backend = new DistributedEval(sc, JobConfig.of(config), partitions, out);
             EvalResult r = EvaluateRecipe.run(ParquetSplits.readable(sc, config, out), target, out, backend);
