@@ -80,6 +80,26 @@ class LocalClusterTest {
                 Files.readAllBytes(dir.resolve("eval-killed/predictions.jsonl")));
     }
 
+    /**
+     * An executor's PyTorch runs as many threads as its task was given (spark.task.cpus), not one per core of the
+     * node, and its OpenMP threads sleep while they wait.
+     */
+    @Test
+    void executorsRunTorchOnTheirTaskCoresAndWaitPassively() throws Exception {
+        org.pefttrainer.core.config.SparkConfig spark = new org.pefttrainer.core.config.SparkConfig(
+                java.util.Optional.of("local-cluster[1,2,1024]"), 0, java.util.Optional.empty(), 1, java.util.Map.of(),
+                false, 60);
+        try (org.apache.spark.api.java.JavaSparkContext sc = SparkContexts.open(spark, "threads", System.out)) {
+            // one executor with 2 cores runs 2 one-core tasks: each PyTorch gets 1 thread (its default here is 2)
+            List<String> seen = sc.parallelize(List.of(1, 2), 2).map(x -> {
+                ai.djl.engine.Engine.getInstance();
+                return ai.djl.pytorch.jni.JniUtils.getNumThreads() + " " + System.getenv("OMP_WAIT_POLICY");
+            }).collect();
+            assertEquals(List.of("1 PASSIVE", "1 PASSIVE"), seen, "this machine has " + Runtime.getRuntime().availableProcessors()
+                    + " cores");
+        }
+    }
+
     private static Peft.Run train(String name, String[] setting, String... extra) {
         List<String> args = Peft.args("train", model, dir, setting);
         args.addAll(List.of("run.name=" + name, "train.max_steps=8"));

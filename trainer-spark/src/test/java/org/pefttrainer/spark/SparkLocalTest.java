@@ -94,6 +94,47 @@ class SparkLocalTest {
     }
 
     /**
+     * A Spark run resumed from its epoch-1 checkpoint (its saved config still says spark.master) ends with the
+     * adapter and metrics of the run that was never stopped, with epoch-end evaluation and the report on.
+     */
+    @Test
+    void aSparkRunResumesFromItsCheckpoint() throws Exception {
+        String[] setting = {"data.train_subset=16", "data.validation_subset=4", "train.batch_size=4",
+            "train.grad_accum_steps=2", "train.epochs=2", "train.log_every=1", "spark.master=local[2]",
+            "spark.workers=2"};
+        train("whole", setting);
+        Path whole = dir.resolve("whole");
+        for (String f : new String[] {"report.html", "summary.json", "epoch-1/trainer_state.json",
+            "epoch-2/trainer_state.json"}) {
+            assertTrue(Files.isRegularFile(whole.resolve(f)), f);
+        }
+        Path cut = dir.resolve("cut");
+        copy(whole, cut);
+        for (String gone : new String[] {"epoch-2", "adapter", "best", "summary.json", "report.html"}) {
+            org.pefttrainer.core.io.AtomicFiles.deleteRecursively(cut.resolve(gone));
+        }
+        Peft.Run r = Peft.ok("train", "--resume", cut.toString());
+        assertTrue(r.out().contains("spark: local[2]"), "the resumed run is on Spark again: " + r.out());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("adapter/adapter_model.safetensors")),
+                Files.readAllBytes(cut.resolve("adapter/adapter_model.safetensors")));
+        assertEquals(Peft.stepLosses(whole), Peft.stepLosses(cut));
+        assertTrue(Files.isRegularFile(cut.resolve("report.html")));
+    }
+
+    private static void copy(Path from, Path to) throws java.io.IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+
+    /**
      * Fewer micro-batches than workers: each worker takes rows of every micro-batch, weighted by its label tokens.
      * The losses and gradients equal one process's to float rounding (dropout off).
      */
