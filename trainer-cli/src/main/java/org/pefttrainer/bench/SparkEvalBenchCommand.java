@@ -28,6 +28,9 @@ public final class SparkEvalBenchCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Eval config (default: configs/default.conf).")
     Path config;
 
+    @Option(names = "--model", paramLabel = "DIR", description = "model.path (default: the config's).")
+    Path model;
+
     @Option(names = "--examples", defaultValue = "60", description = "Examples (data.subset; default: ${DEFAULT-VALUE}).")
     int examples;
 
@@ -45,8 +48,11 @@ public final class SparkEvalBenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("bench-spark-eval");
         var out = spec.commandLine().getOut();
         try {
-            List<String> common = List.of("eval", cfg.toString(), "data.subset=" + examples,
-                    "generation.max_new_tokens=" + maxNewTokens, "eval.bootstrap.samples=0");
+            List<String> common = new ArrayList<>(List.of("eval", cfg.toString(), "data.subset=" + examples,
+                    "generation.max_new_tokens=" + maxNewTokens, "eval.bootstrap.samples=0"));
+            if (model != null) {
+                common.add("model.path=" + model);
+            }
             SparkChild.run(args(common, work.resolve("warmup"), "data.subset=2"), work.resolve("warmup.log"));
             SparkChild.Result local = SparkChild.run(args(common, work.resolve("local")), work.resolve("local.log"));
             SparkChild.Result spark = SparkChild.run(args(common, work.resolve("spark"), "spark.master=" + cluster),
@@ -63,8 +69,9 @@ public final class SparkEvalBenchCommand implements Callable<Integer> {
             double load = SparkChild.number(spark.output(), "loading the base model on the executors: ([0-9.]+) s");
             double sparkLoss = SparkChild.number(spark.output(), "spark: loss of [0-9]+ batches in [0-9]+ tasks:"
                     + " ([0-9.]+) s");
-            out.printf(Locale.ROOT, "peft eval %s, %d examples, max_new_tokens %d, on %d cores; same predictions.jsonl%n",
-                    cfg, examples, maxNewTokens, Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "peft eval %s%s, %d examples, max_new_tokens %d, on %d cores; same"
+                    + " predictions.jsonl%n", cfg, model == null ? "" : " model.path=" + model, examples, maxNewTokens,
+                    Runtime.getRuntime().availableProcessors());
             out.printf(Locale.ROOT, "%-34s %8.1f s wall; generation %.1f s (%.3f s/example)%n", "one process", local.seconds(),
                     localGen, localGen / examples);
             out.printf(Locale.ROOT, "%-34s %8.1f s wall (%.2fx); application start %.1f s, executor JVMs ready %.1f s"

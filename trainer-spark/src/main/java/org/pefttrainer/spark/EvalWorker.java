@@ -20,10 +20,10 @@ final class EvalWorker {
     private EvalWorker() {}
 
     static Iterator<EvalBatch.Out> run(JobConfig job, Iterator<EvalBatch> batches) {
-        // Spark's task threads start with autograd on; only a GradientCollector should turn it on.
-        org.pefttrainer.core.tensor.GradMode.disableOnThisThread();
         ExecutorModels.Loaded loaded = ExecutorModels.model(job);
         double load = ExecutorModels.takeLoadSeconds();
+        // Spark's task threads start with autograd on; only a training pass should turn it on.
+        org.pefttrainer.core.tensor.GradMode.disableOnThisThread();
         ModelSession session = loaded.session();
         var cfg = loaded.config().settings();
         BatchAdapters adapters = ExecutorModels.adapters(job);

@@ -96,7 +96,10 @@ final class ExecutorModels {
         return loads;
     }
 
-    /** Seconds this JVM spent loading base models since the last call (what a job's start-up cost). */
+    /**
+     * Seconds this JVM spent loading base models (the first one including PyTorch's natives) since the last call:
+     * what a job's start-up cost.
+     */
     static synchronized double takeLoadSeconds() {
         double s = unreportedLoadSeconds;
         unreportedLoadSeconds = 0;

@@ -23,10 +23,10 @@ final class GradientWorker {
     private GradientWorker() {}
 
     static GradientResult compute(JobConfig job, String run, GradientShare share, float[][] values) {
-        // Spark's task threads start with autograd on; only a training pass should turn it on.
-        GradMode.disableOnThisThread();
         long t0 = System.nanoTime();
         ExecutorModels.Loaded loaded = ExecutorModels.model(job);
+        // Spark's task threads start with autograd on; only a training pass should turn it on.
+        GradMode.disableOnThisThread();
         ModelSession session = loaded.session();
         Trainable trainable = ExecutorModels.worker(job, run, share.worker()).trainable();
         TrainerSettings settings = FinetuneRecipe.settings(loaded.config().settings());
