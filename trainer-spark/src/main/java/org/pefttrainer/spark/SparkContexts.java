@@ -35,15 +35,15 @@ final class SparkContexts {
     static SparkConf conf(SparkConfig spark, String appName) {
         String master = master(spark);
         SparkConf conf = new SparkConf(true).setAppName(appName).setMaster(master);
+        spark.conf().forEach(conf::set);
         setIfAbsent(conf, "spark.task.cpus", String.valueOf(spark.taskCpus()));
         // Several PyTorch processes spinning on the same cores slow each other down many times over: every
         // executor's OpenMP threads sleep while they wait, and there are as many as its task was given.
         setIfAbsent(conf, "spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
-        String torch = "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=" + spark.taskCpus()
+        String torch = "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=" + conf.get("spark.task.cpus")
                 + " -Dai.djl.pytorch.num_interop_threads=1";
         conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + torch)
                 .strip());
-        // Arrays of token ids and gradients cross as plain Java serialization; Kryo would need them registered.
         setIfAbsent(conf, "spark.ui.enabled", "false");
         if (master.startsWith("local-cluster")) {
             // Executors of a local cluster are JVMs started from the driver's class path (tests and benchmarks).
@@ -55,7 +55,6 @@ final class SparkContexts {
             }
             setIfAbsent(conf, "spark.executor.extraClassPath", String.join(File.pathSeparator, entries));
         }
-        spark.conf().forEach(conf::set);
         return conf;
     }
 
@@ -73,7 +72,7 @@ final class SparkContexts {
         }
         if (local(master) && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             // Local mode runs the tasks in this JVM: its PyTorch gets the threads one task was given.
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(spark.taskCpus()));
+            System.setProperty("ai.djl.pytorch.num_threads", conf(spark, appName).get("spark.task.cpus"));
         }
         long t0 = System.nanoTime();
         SparkConf conf = conf(spark, appName);

@@ -20,9 +20,9 @@ import java.util.Map;
 final class ConfigPaths {
     /** The keys that hold one file or folder path. */
     static final List<String> PATH_KEYS = List.of("run.output_dir", "model.path", "model.init.tokenizer_corpus",
-            "data.path", "adapter");
+            "data.path", "adapter", "spark.model_path");
     /** Open sections whose entries are paths. */
-    static final List<String> PATH_SECTIONS = List.of("serve.adapters");
+    static final List<String> PATH_SECTIONS = List.of("serve.adapters", "eval.adapters");
 
     private ConfigPaths() {}
 
