@@ -37,8 +37,12 @@ class SparkLocalTest {
         List<String> spark = new ArrayList<>(common);
         spark.addAll(List.of("spark.master=local[2]", "spark.predictions_parquet=true", "--out",
                 dir.resolve("eval-spark").toString()));
+        int loadsBefore = ExecutorModels.loads();
         Peft.Run r = Peft.ok(spark.toArray(String[]::new));
         assertTrue(r.out().contains("spark: local[2]"), r.out());
+        assertTrue(r.out().contains("generation of 4 batches in 2 tasks"), r.out());
+        assertTrue(ExecutorModels.loads() - loadsBefore <= 1, "the executor (this JVM) loads the model once for all"
+                + " its tasks and both jobs");
         assertArrayEquals(Files.readAllBytes(dir.resolve("eval-local/predictions.jsonl")),
                 Files.readAllBytes(dir.resolve("eval-spark/predictions.jsonl")));
         assertEquals(Peft.metricsWithoutTime(dir.resolve("eval-local")),
@@ -91,6 +95,18 @@ class SparkLocalTest {
         JsonNode summary = Json.read(dir.resolve("mb-spark/summary.json")).path("spark");
         assertEquals(2, summary.path("workers").asInt());
         assertTrue(summary.path("bytes_from_workers_per_step").asLong() > 0, summary.toString());
+    }
+
+    @Test
+    void promptTuningOnTwoWorkersIsBitIdenticalToOneProcess() throws Exception {
+        String[] setting = {"data.train_subset=16", "data.validation_subset=4", "train.batch_size=4",
+            "train.grad_accum_steps=2", "train.epochs=1", "train.log_every=1", "eval.every_epoch=false",
+            "peft.method=prompt_tuning"};
+        train("pt-local", setting);
+        train("pt-spark", setting, "spark.master=local[2]", "spark.workers=2");
+        assertEquals(Peft.stepLosses(dir.resolve("pt-local")), Peft.stepLosses(dir.resolve("pt-spark")));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("pt-local/adapter/adapter_model.safetensors")),
+                Files.readAllBytes(dir.resolve("pt-spark/adapter/adapter_model.safetensors")));
     }
 
     /**
