@@ -32,8 +32,14 @@ public final class SparkRecipes implements ClusterRecipes {
         try (JavaSparkContext sc = SparkContexts.open(cfg.spark(), "peft train " + cfg.run().name(), out)) {
             int slots = SparkContexts.slots(sc, cfg.spark(), cfg.spark().workers(), out);
             int workers = cfg.spark().workers() > 0 ? cfg.spark().workers() : slots;
-            out.printf(Locale.ROOT, "spark: data-parallel training on %d worker(s) (%d task slots); each computes the"
-                    + " gradient of its rows of every batch, the driver sums them and updates%n", workers, slots);
+            int accum = cfg.train().gradAccumSteps();
+            out.printf(Locale.ROOT, "spark: data-parallel training on %d worker(s) (%d task slots): %s%n", workers,
+                    slots, accum >= workers
+                            ? "each runs whole micro-batches of every step and the driver adds their gradients in"
+                            + " one process's order (bit-identical to a run without Spark)"
+                            : "each runs its rows of every micro-batch (train.grad_accum_steps " + accum + " < "
+                            + workers + " workers; equal to a run without Spark up to float rounding, bit-identical"
+                            + " when train.grad_accum_steps is a multiple of spark.workers)");
             JobConfig job = JobConfig.of(config);
             return FinetuneRecipe.run(ParquetSplits.readable(sc, config, out), resumeDir, out,
                     (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers));
