@@ -142,7 +142,10 @@ public final class FinetuneRecipe {
                     new ConsoleProgress("train", System.err), StopSignal.installOnInterrupt(), source);
             trainerOut[0] = trainer;
             long trainStart = System.nanoTime();
-            Trainer.Result result = trainer.train(!fresh);
+            Trainer.Result result;
+            try (GradientSource open = source) {
+                result = trainer.train(!fresh);
+            }
             parts.finish(result, runDir, out);
             RunSummary.write(runDir, cfg.peft().method().configName(), trainable.describe(), session.folder().dir(),
                     baseParams, trainable.parameterCount(), result, (System.nanoTime() - trainStart) / 1e9,

@@ -18,6 +18,7 @@ import org.pefttrainer.core.train.GradientSource;
 import org.pefttrainer.core.train.MicroBatch;
 import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.TrainBatch;
+import org.pefttrainer.recipes.ModelSession;
 
 /**
  * Data-parallel gradients on Spark, the way MLlib's optimizers iterate: for every optimizer update the driver
@@ -40,7 +41,15 @@ final class DataParallelGradients implements GradientSource {
     private long toWorkersBytes;
     private long fromWorkersBytes;
 
-    DataParallelGradients(JavaSparkContext sc, JobConfig job, Trainable trainable, int workers) {
+    private final ModelSession driverSession;
+
+    /** {@code driverSession}: the driver's model, which local-mode tasks (in this JVM) use instead of a copy. */
+    DataParallelGradients(JavaSparkContext sc, JobConfig job, Trainable trainable, int workers,
+            ModelSession driverSession) {
+        this.driverSession = driverSession;
+        if (SparkContexts.local(sc.master())) {
+            ExecutorModels.adopt(job, driverSession);
+        }
         this.sc = sc;
         this.job = job;
         this.trainable = trainable;
@@ -195,6 +204,11 @@ final class DataParallelGradients implements GradientSource {
             }
             GradMode.backward(total);
         }
+    }
+
+    @Override
+    public void close() {
+        ExecutorModels.release(driverSession);
     }
 
     @Override

@@ -55,7 +55,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
             }
             batches.add(new EvalBatch(i, prompts, null, new ArrayList<>(Evaluator.rowAdapters(examples, members))));
         }
-        Map<Integer, EvalBatch.Out> done = run(batches, plan.batches(), progress, "generation");
+        Map<Integer, EvalBatch.Out> done = run(batches, plan.batches(), progress, "generation", session);
         String[] predictions = new String[examples.size()];
         long generated = 0;
         for (int i = 0; i < plan.batches().size(); i++) {
@@ -83,7 +83,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
             }
             batches.add(new EvalBatch(i, null, members, names));
         }
-        Map<Integer, EvalBatch.Out> done = run(batches, plan, n -> { }, "loss");
+        Map<Integer, EvalBatch.Out> done = run(batches, plan, n -> { }, "loss", session);
         double[] nll = new double[examples.size()];
         double[] tokens = new double[examples.size()];
         for (int i = 0; i < plan.size(); i++) {
@@ -101,7 +101,10 @@ final class DistributedEval implements EvaluateRecipe.Backend {
      * task gets short and long ones); returns each batch's result by index.
      */
     private Map<Integer, EvalBatch.Out> run(List<EvalBatch> batches, List<int[]> members, IntConsumer progress,
-            String what) {
+            String what, ModelSession session) {
+        if (SparkContexts.local(sc.master())) {
+            ExecutorModels.adopt(job, session); // the tasks run in this JVM: no second copy of the model
+        }
         int p = Math.max(1, Math.min(partitions, batches.size()));
         int[] perTask = new int[p];
         // One element per task: task t gets the list of batches t, t + p, t + 2p, ...
@@ -135,6 +138,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
                     + SparkContexts.oneLine(e), e);
         } finally {
             sc.sc().removeSparkListener(listener);
+            ExecutorModels.release(session);
         }
         Map<Integer, EvalBatch.Out> byIndex = new java.util.HashMap<>();
         for (EvalBatch.Out o : results) {

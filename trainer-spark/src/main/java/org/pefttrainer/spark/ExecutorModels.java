@@ -20,6 +20,8 @@ final class ExecutorModels {
     private static final Map<JobConfig, LoadedConfig> CONFIGS = new HashMap<>();
     private static String modelKey;
     private static ModelSession session;
+    /** False while the session is the driver's (local mode), which the driver closes. */
+    private static boolean sessionOwned = true;
     private static String adaptersKey;
     private static RowAdapters adapters;
     private static String runId;
@@ -49,6 +51,29 @@ final class ExecutorModels {
             unreportedLoadSeconds += (System.nanoTime() - t0) / 1e9;
         }
         return new Loaded(lc, session);
+    }
+
+    /**
+     * Local mode: the tasks run in the driver's JVM, so they use the driver's loaded model instead of a second copy.
+     * It stays the driver's; {@link #release} drops it (and what was built on it) before the driver closes it.
+     */
+    static synchronized void adopt(JobConfig job, ModelSession driverSession) {
+        LoadedConfig lc = CONFIGS.computeIfAbsent(job, JobConfig::load);
+        if (session == driverSession
+                || !driverSession.folder().dir().toAbsolutePath().normalize().toString().equals(job.modelDir())) {
+            return; // spark.model_path names another folder: the tasks load that one, as executors elsewhere would
+        }
+        closeAll();
+        session = driverSession;
+        sessionOwned = false;
+        modelKey = JobConfig.modelKey(lc);
+    }
+
+    /** Drops {@code driverSession} if it was adopted. */
+    static synchronized void release(ModelSession driverSession) {
+        if (session == driverSession) {
+            closeAll();
+        }
     }
 
     /** The job's adapters (its own and those rows name) on this executor's base model, loaded once. */
@@ -114,10 +139,11 @@ final class ExecutorModels {
             adapters = null;
         }
         adaptersKey = null;
-        if (session != null) {
+        if (session != null && sessionOwned) {
             session.close();
-            session = null;
         }
+        session = null;
+        sessionOwned = true;
         modelKey = null;
     }
 

@@ -42,7 +42,8 @@ public final class SparkRecipes implements ClusterRecipes {
                             + " when train.grad_accum_steps is a multiple of spark.workers)");
             JobConfig job = JobConfig.of(config);
             return FinetuneRecipe.run(ParquetSplits.readable(sc, config, out), resumeDir, out,
-                    (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers));
+                    (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers,
+                            session));
         }
     }
 

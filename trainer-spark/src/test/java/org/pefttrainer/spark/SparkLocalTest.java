@@ -41,8 +41,8 @@ class SparkLocalTest {
         Peft.Run r = Peft.ok(spark.toArray(String[]::new));
         assertTrue(r.out().contains("spark: local[2]"), r.out());
         assertTrue(r.out().contains("generation of 4 batches in 2 tasks"), r.out());
-        assertTrue(ExecutorModels.loads() - loadsBefore <= 1, "the executor (this JVM) loads the model once for all"
-                + " its tasks and both jobs");
+        assertEquals(loadsBefore, ExecutorModels.loads(), "local mode: the tasks run in this JVM on the driver's"
+                + " model, with no second copy");
         assertArrayEquals(Files.readAllBytes(dir.resolve("eval-local/predictions.jsonl")),
                 Files.readAllBytes(dir.resolve("eval-spark/predictions.jsonl")));
         assertEquals(Peft.metricsWithoutTime(dir.resolve("eval-local")),

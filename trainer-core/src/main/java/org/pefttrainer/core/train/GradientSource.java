@@ -9,7 +9,7 @@ import java.util.List;
  * process computing it ({@link LocalGradients}), or data-parallel workers whose gradients are summed elsewhere
  * (trainer-spark). Either way the update, checkpoints and evaluation stay the trainer's.
  */
-public interface GradientSource {
+public interface GradientSource extends AutoCloseable {
     /**
      * What one group gave.
      *
@@ -24,6 +24,12 @@ public interface GradientSource {
      * optimizer update {@code step} (0-based), with per-step arrays under {@code stepManager}.
      */
     Accumulated accumulate(List<TrainBatch> group, int step, NDManager stepManager);
+
+    /** Releases what the source holds; called when training ends, before the model is closed. */
+    @Override
+    default void close() {
+        // nothing held by default
+    }
 
     /** Lines about what this source measured (e.g. exchange cost), for the run's summary; empty for none. */
     default java.util.Map<String, Object> summary() {
