@@ -13,6 +13,7 @@ import org.pefttrainer.core.data.batch.TokenizedExample;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.train.EpochEndListener;
 import org.pefttrainer.core.train.Trainable;
+import org.pefttrainer.core.model.BatchAdapters;
 import org.pefttrainer.core.train.ValidationLoss;
 import org.pefttrainer.eval.evaluate.EvalOutput;
 import org.pefttrainer.eval.evaluate.EvalResult;
@@ -39,8 +40,11 @@ final class EpochEvaluation implements EpochEndListener {
     private final Evaluator evaluator;
     private final List<TokenizedExample> tokenized;
     private final Collator collator;
+    private final EvaluateRecipe.Backend backend;
 
-    EpochEvaluation(TrainerConfig cfg, ModelSession session, Path runDir) {
+    /** {@code backend}: where the generation and loss batches run (this process, or Spark executors). */
+    EpochEvaluation(TrainerConfig cfg, ModelSession session, Path runDir, EvaluateRecipe.Backend backend) {
+        this.backend = backend;
         this.cfg = cfg;
         this.session = session;
         this.runDir = runDir;
@@ -59,8 +63,8 @@ final class EpochEvaluation implements EpochEndListener {
 
     @Override
     public Map<String, Double> onEpochEnd(int epoch, int globalStep, Trainable trainable) {
-        EvalResult r = evaluator.evaluate(examples, session.root(), trainable,
-                null);
+        BatchAdapters adapters = BatchAdapters.of(trainable);
+        EvalResult r = backend.generate(evaluator, examples, session, adapters, null);
         Path dir = runDir.resolve("eval").resolve("epoch-" + epoch);
         EvalOutput.write(dir, r, cfg.eval().useStemmer(), Json.MAPPER.createObjectNode()
                 .put("epoch", epoch).put("step", globalStep).put("split", cfg.data().validationSplit())
@@ -77,8 +81,9 @@ final class EpochEvaluation implements EpochEndListener {
         StringBuilder line = new StringBuilder();
         r.estimates().forEach((k, e) -> line.append(' ').append(k).append(String.format(Locale.ROOT, " %.4f", e.value())));
         if (tokenized != null) {
-            ValidationLoss.Result vl = ValidationLoss.compute(session.model(), tokenized, collator,
-                    cfg.eval().batchSize(), session.root(), trainable);
+            List<String> runsAdapter = java.util.Collections.nCopies(tokenized.size(), null);
+            ValidationLoss.Result vl = backend.loss(tokenized, runsAdapter, collator, cfg.eval().batchSize(), session,
+                    adapters);
             var b = cfg.eval().bootstrap();
             Resampling.Estimate loss = Resampling.estimate(tokenized.size(), Resampling.ratio(vl.nllSums(), vl.tokens()),
                     new BootstrapSettings(b.confidence(), Math.max(1, b.samples()), (int) b.seed()));

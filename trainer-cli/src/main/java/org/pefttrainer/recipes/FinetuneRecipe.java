@@ -51,6 +51,11 @@ public final class FinetuneRecipe {
     public interface Gradients {
         GradientSource open(ModelSession session, Trainable trainable, TrainerSettings settings);
 
+        /** Where the epoch-end evaluation of {@code trainable} runs its batches; by default this process. */
+        default EvaluateRecipe.Backend evaluation(ModelSession session, Trainable trainable) {
+            return EvaluateRecipe.Backend.LOCAL;
+        }
+
         Gradients LOCAL = (session, trainable, settings) -> new LocalGradients(session.model(), trainable, settings);
     }
 
@@ -135,7 +140,8 @@ public final class FinetuneRecipe {
                         + " recomputed in the backward pass)");
             }
 
-            List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir));
+            List<EpochEndListener> listeners = new ArrayList<>(parts.listeners(session, runDir,
+                    gradients.evaluation(session, trainable)));
             TrainerSettings settings = settings(cfg);
             GradientSource source = gradients.open(session, trainable, settings);
             Trainer trainer = new Trainer(settings, session.model(), trainable, plan, runDir, listeners,

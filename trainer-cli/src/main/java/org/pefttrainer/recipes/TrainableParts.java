@@ -68,11 +68,11 @@ public final class TrainableParts implements AutoCloseable {
         return trainable;
     }
 
-    List<EpochEndListener> listeners(ModelSession session, Path runDir) {
+    List<EpochEndListener> listeners(ModelSession session, Path runDir, EvaluateRecipe.Backend backend) {
         if (!cfg.eval().everyEpoch()) {
             return List.of();
         }
-        return List.of(new EpochEvaluation(cfg, session, runDir));
+        return List.of(new EpochEvaluation(cfg, session, runDir, backend));
     }
 
     /** eval.keep_best: the run's adapter/ becomes the best epoch's (the last epoch's stays in the last checkpoint). */

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -32,7 +31,7 @@ final class DataParallelGradients implements GradientSource {
     private final JobConfig job;
     private final Trainable trainable;
     private final int workers;
-    private final String run = UUID.randomUUID().toString();
+    private final String run;
     private final AtomicLong resultBytes = new AtomicLong();
     private int steps;
     private long firstStepNanos;
@@ -45,8 +44,9 @@ final class DataParallelGradients implements GradientSource {
 
     /** {@code driverSession}: the driver's model, which local-mode tasks (in this JVM) use instead of a copy. */
     DataParallelGradients(JavaSparkContext sc, JobConfig job, Trainable trainable, int workers,
-            ModelSession driverSession) {
+            ModelSession driverSession, String run) {
         this.driverSession = driverSession;
+        this.run = run;
         if (SparkContexts.local(sc.master())) {
             ExecutorModels.adopt(job, driverSession);
         }
@@ -68,12 +68,11 @@ final class DataParallelGradients implements GradientSource {
     public Accumulated accumulate(List<TrainBatch> group, int step, NDManager stepManager) {
         long t0 = System.nanoTime();
         Map<String, NDArray> params = trainable.parameters();
-        float[][] values = new float[params.size()][];
-        int i = 0;
+        float[][] values;
+        values = DistributedEval.values(trainable);
         long valueBytes = 0;
-        for (NDArray p : params.values()) {
-            values[i] = p.toFloatArray();
-            valueBytes += 4L * values[i++].length;
+        for (float[] v : values) {
+            valueBytes += 4L * v.length;
         }
         List<GradientShare> shares = shares(group, step);
         long rowBytes = 0;

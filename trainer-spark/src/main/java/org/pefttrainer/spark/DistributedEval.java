@@ -15,7 +15,9 @@ import org.pefttrainer.core.UserException;
 import org.pefttrainer.core.data.Example;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
+import org.apache.spark.broadcast.Broadcast;
 import org.pefttrainer.core.model.BatchAdapters;
+import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.ValidationLoss;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.eval.evaluate.Evaluator;
@@ -32,9 +34,23 @@ final class DistributedEval implements EvaluateRecipe.Backend {
     private final JavaSparkContext sc;
     private final JobConfig job;
     private final int partitions;
+    private final Trainable trainable;
+    private final String run;
     private final PrintStream out;
 
+    /** Evaluating the job's adapters ({@code peft eval}). */
     DistributedEval(JavaSparkContext sc, JobConfig job, int partitions, PrintStream out) {
+        this(sc, job, partitions, out, null, null);
+    }
+
+    /**
+     * Evaluating {@code trainable}, the part training run {@code run} trains (its epoch-end evaluation): its current
+     * values are broadcast with each job, and executors put them on their workers' copies.
+     */
+    DistributedEval(JavaSparkContext sc, JobConfig job, int partitions, PrintStream out, Trainable trainable,
+            String run) {
+        this.trainable = trainable;
+        this.run = run;
         this.sc = sc;
         this.job = job;
         this.partitions = partitions;
@@ -96,15 +112,26 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         return new ValidationLoss.Result(nll, tokens);
     }
 
+    /** The trainable part's values, in its parameter order. */
+    static float[][] values(Trainable trainable) {
+        java.util.Map<String, ai.djl.ndarray.NDArray> params = trainable.parameters();
+        float[][] out = new float[params.size()][];
+        int i = 0;
+        for (ai.djl.ndarray.NDArray p : params.values()) {
+            out[i++] = p.toFloatArray();
+        }
+        return out;
+    }
+
     /**
      * Runs the batches in {@code partitions} tasks, batch i in task i mod P (the plan is sorted by length, so every
      * task gets short and long ones); returns each batch's result by index.
      */
     private Map<Integer, EvalBatch.Out> run(List<EvalBatch> batches, List<int[]> members, IntConsumer progress,
             String what, ModelSession session) {
-        if (SparkContexts.local(sc.master())) {
-            ExecutorModels.adopt(job, session); // the tasks run in this JVM: no second copy of the model
-        }
+        // the tasks of local[n] run in this JVM: they use the driver's model, no second copy
+        boolean adopted = SparkContexts.local(sc.master()) && ExecutorModels.adopt(job, session);
+        IntConsumer progressOrNone = progress == null ? n -> { } : progress;
         int p = Math.max(1, Math.min(partitions, batches.size()));
         int[] perTask = new int[p];
         // One element per task: task t gets the list of batches t, t + p, t + 2p, ...
@@ -124,21 +151,29 @@ final class DistributedEval implements EvaluateRecipe.Backend {
             public void onTaskEnd(SparkListenerTaskEnd end) {
                 int task = end.taskInfo().index();
                 if (end.taskInfo().successful() && task < p && finished.putIfAbsent(task, true) == null) {
-                    progress.accept(examplesDone.addAndGet(perTask[task]));
+                    progressOrNone.accept(examplesDone.addAndGet(perTask[task]));
                 }
             }
         };
         sc.sc().addSparkListener(listener);
         List<EvalBatch.Out> results;
+        Broadcast<float[][]> values = trainable == null ? null : sc.broadcast(values(trainable));
         try {
             JobConfig j = job;
-            results = sc.parallelize(slices, p).flatMap(slice -> EvalWorker.run(j, slice.iterator())).collect();
+            String r = run;
+            results = sc.parallelize(slices, p).flatMap(slice -> EvalWorker.run(j, r,
+                    values == null ? null : values.value(), slice.iterator())).collect();
         } catch (RuntimeException e) {
             throw new UserException("distributed eval (" + what + ") failed on the cluster: "
                     + SparkContexts.oneLine(e), e);
         } finally {
             sc.sc().removeSparkListener(listener);
-            ExecutorModels.release(session);
+            if (values != null) {
+                values.destroy();
+            }
+            if (adopted) {
+                ExecutorModels.release(session);
+            }
         }
         Map<Integer, EvalBatch.Out> byIndex = new java.util.HashMap<>();
         for (EvalBatch.Out o : results) {

@@ -19,14 +19,20 @@ import org.pefttrainer.recipes.TaskData;
 final class EvalWorker {
     private EvalWorker() {}
 
-    static Iterator<EvalBatch.Out> run(JobConfig job, Iterator<EvalBatch> batches) {
+    /**
+     * @param run    with {@code values}: the training run whose trainable part is evaluated (epoch-end evaluation)
+     * @param values the trainable part's values, or null to evaluate the job's adapters (peft eval)
+     */
+    static Iterator<EvalBatch.Out> run(JobConfig job, String run, float[][] values, Iterator<EvalBatch> batches) {
         ExecutorModels.Loaded loaded = ExecutorModels.model(job);
         double load = ExecutorModels.takeLoadSeconds();
         // Spark's task threads start with autograd on; only a training pass should turn it on.
         org.pefttrainer.core.tensor.GradMode.disableOnThisThread();
         ModelSession session = loaded.session();
         var cfg = loaded.config().settings();
-        BatchAdapters adapters = ExecutorModels.adapters(job);
+        BatchAdapters adapters = values == null ? ExecutorModels.adapters(job)
+                : BatchAdapters.of(ExecutorModels.workerWith(job, run, org.apache.spark.TaskContext.getPartitionId(),
+                        values));
         Evaluator evaluator = null;
         List<EvalBatch.Out> out = new ArrayList<>();
         while (batches.hasNext()) {

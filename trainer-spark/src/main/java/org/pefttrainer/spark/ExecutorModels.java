@@ -56,17 +56,19 @@ final class ExecutorModels {
     /**
      * Local mode: the tasks run in the driver's JVM, so they use the driver's loaded model instead of a second copy.
      * It stays the driver's; {@link #release} drops it (and what was built on it) before the driver closes it.
+     * Returns whether this call adopted it (the caller then releases it).
      */
-    static synchronized void adopt(JobConfig job, ModelSession driverSession) {
+    static synchronized boolean adopt(JobConfig job, ModelSession driverSession) {
         LoadedConfig lc = CONFIGS.computeIfAbsent(job, JobConfig::load);
         if (session == driverSession
                 || !driverSession.folder().dir().toAbsolutePath().normalize().toString().equals(job.modelDir())) {
-            return; // spark.model_path names another folder: the tasks load that one, as executors elsewhere would
+            return false; // adopted already, or spark.model_path names another folder, which the tasks then load
         }
         closeAll();
         session = driverSession;
         sessionOwned = false;
         modelKey = JobConfig.modelKey(lc);
+        return true;
     }
 
     /** Drops {@code driverSession} if it was adopted. */
@@ -115,6 +117,24 @@ final class ExecutorModels {
             runId = run;
         }
         return WORKERS.computeIfAbsent(worker, w -> TrainableParts.create(m.config().settings(), m.session()));
+    }
+
+    /**
+     * Worker {@code worker}'s trainable part set to the driver's {@code values} (in the trainable's parameter order):
+     * what a data-parallel step trains, and what an epoch-end evaluation on the executors generates with.
+     */
+    static org.pefttrainer.core.train.Trainable workerWith(JobConfig job, String run, int worker, float[][] values) {
+        org.pefttrainer.core.train.Trainable trainable = worker(job, run, worker).trainable();
+        java.util.Map<String, ai.djl.ndarray.NDArray> params = trainable.parameters();
+        ai.djl.ndarray.NDManager root = params.values().iterator().next().getManager();
+        int i = 0;
+        for (ai.djl.ndarray.NDArray p : params.values()) {
+            try (ai.djl.ndarray.NDArray v = root.create(values[i++], p.getShape())) {
+                p.muli(0).addi(v); // in place, as the optimizer updates it
+            }
+            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
+        }
+        return trainable;
     }
 
     static synchronized int loads() {

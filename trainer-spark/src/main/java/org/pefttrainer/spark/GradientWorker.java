@@ -28,17 +28,10 @@ final class GradientWorker {
         // Spark's task threads start with autograd on; only a training pass should turn it on.
         GradMode.disableOnThisThread();
         ModelSession session = loaded.session();
-        Trainable trainable = ExecutorModels.worker(job, run, share.worker()).trainable();
+        Trainable trainable = ExecutorModels.workerWith(job, run, share.worker(), values);
         TrainerSettings settings = FinetuneRecipe.settings(loaded.config().settings());
         Map<String, NDArray> params = trainable.parameters();
         NDManager root = params.values().iterator().next().getManager();
-        int i = 0;
-        for (NDArray p : params.values()) {
-            try (NDArray v = root.create(values[i++], p.getShape())) {
-                p.muli(0).addi(v); // in place, as the optimizer updates it
-            }
-            JniUtils.zeroGrad((PtNDArray) p);
-        }
         List<GradientResult.Partial> partials = new ArrayList<>();
         double rowsLoss = 0;
         long tokens = 0;

@@ -9,11 +9,15 @@ import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.config.PeftConfig;
 import org.pefttrainer.core.config.TrainerConfig;
 import org.pefttrainer.core.io.OutputTarget;
+import org.pefttrainer.core.train.GradientSource;
+import org.pefttrainer.core.train.Trainable;
 import org.pefttrainer.core.train.Trainer;
+import org.pefttrainer.core.train.TrainerSettings;
 import org.pefttrainer.eval.evaluate.EvalResult;
 import org.pefttrainer.recipes.ClusterRecipes;
 import org.pefttrainer.recipes.EvaluateRecipe;
 import org.pefttrainer.recipes.FinetuneRecipe;
+import org.pefttrainer.recipes.ModelSession;
 
 /**
  * {@code peft train} and {@code peft eval} on Spark: the local recipes, with the gradients (training) or the
@@ -41,9 +45,21 @@ public final class SparkRecipes implements ClusterRecipes {
                             + workers + " workers; equal to a run without Spark up to float rounding, bit-identical"
                             + " when train.grad_accum_steps is a multiple of spark.workers)");
             JobConfig job = JobConfig.of(config);
+            String run = java.util.UUID.randomUUID().toString();
             return FinetuneRecipe.run(ParquetSplits.readable(sc, config, out), resumeDir, out,
-                    (session, trainable, settings) -> new DataParallelGradients(sc, job, trainable, workers,
-                            session));
+                    new FinetuneRecipe.Gradients() {
+                        @Override
+                        public GradientSource open(ModelSession session, Trainable trainable,
+                                TrainerSettings settings) {
+                            return new DataParallelGradients(sc, job, trainable, workers, session, run);
+                        }
+
+                        @Override
+                        public EvaluateRecipe.Backend evaluation(ModelSession session, Trainable trainable) {
+                            // epoch-end evaluation of the adapter being trained, on the executors too
+                            return new DistributedEval(sc, job, workers, out, trainable, run);
+                        }
+                    });
         }
     }
 

@@ -79,11 +79,14 @@ class SparkLocalTest {
                 "the saved config is the user's");
     }
 
-    /** Whole micro-batches per worker: the sum is formed in a single process's order, so every bit is the same. */
+    /**
+     * Whole micro-batches per worker: the sum is formed in a single process's order, so every bit is the same. The
+     * epoch-end evaluation runs on the executors too, with the adapter being trained, and gives the same files.
+     */
     @Test
     void dataParallelTrainingOverMicroBatchesIsBitIdenticalToOneProcess() throws Exception {
-        String[] setting = {"data.train_subset=24", "data.validation_subset=4", "train.batch_size=4",
-            "train.grad_accum_steps=2", "train.epochs=1", "train.log_every=1", "eval.every_epoch=false"};
+        String[] setting = {"data.train_subset=24", "data.validation_subset=6", "train.batch_size=4",
+            "train.grad_accum_steps=2", "train.epochs=1", "train.log_every=1", "eval.batch_size=2"};
         train("mb-local", setting);
         Peft.Run r = train("mb-spark", setting, "spark.master=local[2]", "spark.workers=2");
         assertTrue(r.out().contains("2 worker(s)"), r.out());
@@ -92,6 +95,12 @@ class SparkLocalTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("mb-local/adapter/adapter_model.safetensors")),
                 Files.readAllBytes(dir.resolve("mb-spark/adapter/adapter_model.safetensors")),
                 "dropout included: micro-batch j draws its masks from (seed, step, j) on whichever worker runs it");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("mb-local/eval/epoch-1/predictions.jsonl")),
+                Files.readAllBytes(dir.resolve("mb-spark/eval/epoch-1/predictions.jsonl")));
+        assertEquals(epochLine(dir.resolve("mb-local")), epochLine(dir.resolve("mb-spark")));
+        assertTrue(epochLine(dir.resolve("mb-spark")).has("val_loss"), "the loss is compared too");
+        assertTrue(r.out().contains("generation of 3 batches in 2 tasks"), "the epoch-end evaluation ran on Spark: "
+                + r.out());
         JsonNode summary = Json.read(dir.resolve("mb-spark/summary.json")).path("spark");
         assertEquals(2, summary.path("workers").asInt());
         assertTrue(summary.path("bytes_from_workers_per_step").asLong() > 0, summary.toString());
@@ -200,12 +209,23 @@ class SparkLocalTest {
         return Peft.ok(args.toArray(String[]::new));
     }
 
+    /** metrics.jsonl's epoch line without its timing. */
+    private static JsonNode epochLine(Path runDir) {
+        JsonNode line = steps(runDir, "epoch").get(0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) line).remove("eval_seconds");
+        return line;
+    }
+
     private static List<JsonNode> steps(Path runDir) {
+        return steps(runDir, "step");
+    }
+
+    private static List<JsonNode> steps(Path runDir, String type) {
         List<JsonNode> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
                 JsonNode n = Json.MAPPER.readTree(line);
-                if ("step".equals(n.path("type").asText())) {
+                if (type.equals(n.path("type").asText())) {
                     out.add(n);
                 }
             }
