@@ -20,7 +20,9 @@ import picocli.CommandLine.Parameters;
                 + " ROUGE (equal to rouge_score): writes predictions.jsonl and rouge.json.",
             "Examples:",
             "  peft eval configs/lora-dialogsum.conf model.path=models/flan-t5-base adapter=checkpoints/RUN/adapter",
-            "  peft eval configs/lora-samsum.conf data.split=test generation.strategy=beam data.subset=100"})
+            "  peft eval configs/lora-samsum.conf data.split=test generation.strategy=beam data.subset=100",
+            "  peft eval configs/lora-samsum.conf adapter=RUN/adapter spark.master=spark://head:7077   (Apache Spark:"
+                + " the batches on executors, docs/spark.md)"})
 public final class EvalCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "[CONFIG] [key=value...]", description = "Config file, then overrides.")

@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
             "Examples:",
             "  peft train",
             "  peft train configs/lora-dialogsum.conf model.path=models/flan-t5-base optim.lr=3e-4",
-            "  peft train --resume checkpoints/lora-dialogsum-20261126-101500"})
+            "  peft train --resume checkpoints/lora-dialogsum-20261126-101500",
+            "  peft train configs/lora-dialogsum.conf spark.master=local[4] spark.workers=4   (Apache Spark:"
+                + " data-parallel workers, docs/spark.md)"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "[CONFIG] [key=value...]", description = "Config file, then overrides.")

@@ -43,7 +43,7 @@ public final class SparkRecipes implements ClusterRecipes {
                             + " one process's order (bit-identical to a run without Spark)"
                             : "each runs its rows of every micro-batch (train.grad_accum_steps " + accum + " < "
                             + workers + " workers; equal to a run without Spark up to float rounding, bit-identical"
-                            + " when train.grad_accum_steps is a multiple of spark.workers)");
+                            + " when train.grad_accum_steps >= spark.workers)");
             JobConfig job = JobConfig.of(config);
             String run = java.util.UUID.randomUUID().toString();
             return FinetuneRecipe.run(ParquetSplits.readable(sc, config, out), resumeDir, out,
