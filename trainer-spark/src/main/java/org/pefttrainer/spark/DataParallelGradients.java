@@ -21,10 +21,12 @@ import org.pefttrainer.recipes.ModelSession;
 
 /**
  * Data-parallel gradients on Spark, the way MLlib's optimizers iterate: for every optimizer update the driver
- * broadcasts the trainable values, one Spark job gives each of N workers its rows of every micro-batch, and the
- * workers' gradients come back with the job's results and are summed in worker order (so the sum does not depend on
- * which task finished first or was retried). Clipping, AdamW, checkpoints and evaluation then run on the driver as in
- * a local run. A failed task is re-run by Spark; it computes the same gradient from the same broadcast values.
+ * broadcasts the trainable values and one Spark job gives each of N workers its share of the update's micro-batches
+ * (whole micro-batches when there are at least N, else rows of each). The partial gradients come back as the job's
+ * result and are added in (micro-batch, worker) order, whatever order the tasks ended or were retried in; with whole
+ * micro-batches that is a single process's order, so the sum has the same bits. Clipping, AdamW, checkpoints and
+ * evaluation then run on the driver as in a local run. A failed task is re-run by Spark and computes the same
+ * gradients from the same broadcast values.
  */
 final class DataParallelGradients implements GradientSource {
     private final JavaSparkContext sc;
@@ -39,7 +41,6 @@ final class DataParallelGradients implements GradientSource {
     private long computeNanos;
     private long toWorkersBytes;
     private long fromWorkersBytes;
-
     private final ModelSession driverSession;
 
     /** {@code driverSession}: the driver's model, which local-mode tasks (in this JVM) use instead of a copy. */
@@ -68,8 +69,7 @@ final class DataParallelGradients implements GradientSource {
     public Accumulated accumulate(List<TrainBatch> group, int step, NDManager stepManager) {
         long t0 = System.nanoTime();
         Map<String, NDArray> params = trainable.parameters();
-        float[][] values;
-        values = DistributedEval.values(trainable);
+        float[][] values = DistributedEval.values(trainable);
         long valueBytes = 0;
         for (float[] v : values) {
             valueBytes += 4L * v.length;

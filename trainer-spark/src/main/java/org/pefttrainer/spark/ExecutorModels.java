@@ -26,7 +26,7 @@ final class ExecutorModels {
     private static RowAdapters adapters;
     private static String runId;
     private static final Map<Integer, TrainableParts> WORKERS = new HashMap<>();
-    /** How many times this JVM loaded a base model (tests check it is once). */
+    /** How many times this JVM loaded a base model (a test checks that local-mode tasks load none). */
     private static int loads;
     private static double unreportedLoadSeconds;
 
