@@ -64,31 +64,10 @@ public final class EvaluateRecipe {
             @Override
             public ValidationLoss.Result loss(List<TokenizedExample> examples, List<String> rowAdapters,
                     Collator collator, int batchSize, ModelSession session, BatchAdapters adapters) {
-                return lossInBatches(examples, rowAdapters, collator, batchSize, session, adapters);
+                return ValidationLoss.compute(session.model(), examples, rowAdapters, collator, batchSize,
+                        session.root(), adapters);
             }
         };
-    }
-
-    /** The loss of every example, batch by batch, each batch with the adapters its rows name. */
-    public static ValidationLoss.Result lossInBatches(List<TokenizedExample> examples, List<String> rowAdapters,
-            Collator collator, int batchSize, ModelSession session, BatchAdapters adapters) {
-        double[] nll = new double[examples.size()];
-        double[] tokens = new double[examples.size()];
-        for (int[] idx : ValidationLoss.batches(examples.size(), batchSize)) {
-            List<String> names = new java.util.ArrayList<>();
-            for (int i : idx) {
-                names.add(rowAdapters.get(i));
-            }
-            ValidationLoss.Result r;
-            try (BatchAdapters.Hooks hooks = adapters.open(names)) {
-                r = ValidationLoss.batch(session.model(), examples, collator, idx, session.root(), hooks);
-            }
-            for (int k = 0; k < idx.length; k++) {
-                nll[idx[k]] = r.nllSums()[k];
-                tokens[idx[k]] = r.tokens()[k];
-            }
-        }
-        return new ValidationLoss.Result(nll, tokens);
     }
 
     /** Into a new folder {@code outDir} (an existing one is refused). */

@@ -69,7 +69,7 @@ final class DataParallelGradients implements GradientSource {
     public Accumulated accumulate(List<TrainBatch> group, int step, NDManager stepManager) {
         long t0 = System.nanoTime();
         Map<String, NDArray> params = trainable.parameters();
-        float[][] values = DistributedEval.values(trainable);
+        float[][] values = TrainableValues.of(trainable);
         long valueBytes = 0;
         for (float[] v : values) {
             valueBytes += 4L * v.length;

@@ -65,11 +65,8 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         List<EvalBatch> batches = new ArrayList<>();
         for (int i = 0; i < plan.batches().size(); i++) {
             int[] members = plan.batches().get(i);
-            long[][] prompts = new long[members.length][];
-            for (int k = 0; k < members.length; k++) {
-                prompts[k] = plan.prompts()[members[k]];
-            }
-            batches.add(new EvalBatch(i, prompts, null, new ArrayList<>(Evaluator.rowAdapters(examples, members))));
+            batches.add(new EvalBatch(i, plan.promptsOf(members).toArray(long[][]::new), null,
+                    new ArrayList<>(Evaluator.rowAdapters(examples, members))));
         }
         Map<Integer, EvalBatch.Out> done = run(batches, plan.batches(), progress, "generation", session);
         String[] predictions = new String[examples.size()];
@@ -112,17 +109,6 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         return new ValidationLoss.Result(nll, tokens);
     }
 
-    /** The trainable part's values, in its parameter order. */
-    static float[][] values(Trainable trainable) {
-        java.util.Map<String, ai.djl.ndarray.NDArray> params = trainable.parameters();
-        float[][] out = new float[params.size()][];
-        int i = 0;
-        for (ai.djl.ndarray.NDArray p : params.values()) {
-            out[i++] = p.toFloatArray();
-        }
-        return out;
-    }
-
     /**
      * Runs the batches in {@code partitions} tasks, batch i in task i mod P (the plan is sorted by length, so every
      * task gets short and long ones); returns each batch's result by index.
@@ -157,7 +143,7 @@ final class DistributedEval implements EvaluateRecipe.Backend {
         };
         sc.sc().addSparkListener(listener);
         List<EvalBatch.Out> results;
-        Broadcast<float[][]> values = trainable == null ? null : sc.broadcast(values(trainable));
+        Broadcast<float[][]> values = trainable == null ? null : sc.broadcast(TrainableValues.of(trainable));
         try {
             JobConfig j = job;
             String r = run;

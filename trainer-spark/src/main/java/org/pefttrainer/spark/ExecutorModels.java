@@ -125,15 +125,7 @@ final class ExecutorModels {
      */
     static org.pefttrainer.core.train.Trainable workerWith(JobConfig job, String run, int worker, float[][] values) {
         org.pefttrainer.core.train.Trainable trainable = worker(job, run, worker).trainable();
-        java.util.Map<String, ai.djl.ndarray.NDArray> params = trainable.parameters();
-        ai.djl.ndarray.NDManager root = params.values().iterator().next().getManager();
-        int i = 0;
-        for (ai.djl.ndarray.NDArray p : params.values()) {
-            try (ai.djl.ndarray.NDArray v = root.create(values[i++], p.getShape())) {
-                p.muli(0).addi(v); // in place, as the optimizer updates it
-            }
-            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
-        }
+        TrainableValues.set(trainable, values);
         return trainable;
     }
 

@@ -32,12 +32,19 @@ record JobConfig(String rendered, String modelDir, String adapter, java.util.Tre
 
     /** The config on an executor: the driver's, with the model folder where the executors find it. */
     LoadedConfig load() {
+        return reload(rendered, List.of("model.path=" + modelDir, "model.init_if_missing=false", "adapter=null"));
+    }
+
+    /**
+     * A resolved config (as a run saves it: absolute paths, every key) loaded again with {@code overrides}; the
+     * loader reads files, so it passes through a temporary one.
+     */
+    static LoadedConfig reload(String rendered, List<String> overrides) {
         try {
             Path tmp = Files.createTempFile("peft-job", ".conf");
             try {
                 Files.writeString(tmp, rendered);
-                return ConfigLoader.load(tmp, List.of("model.path=" + modelDir, "model.init_if_missing=false",
-                        "adapter=null"));
+                return ConfigLoader.load(tmp, overrides);
             } finally {
                 Files.deleteIfExists(tmp);
             }

@@ -10,7 +10,6 @@ import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.pefttrainer.core.UserException;
-import org.pefttrainer.core.config.ConfigLoader;
 import org.pefttrainer.core.config.DataConfig;
 import org.pefttrainer.core.config.LoadedConfig;
 import org.pefttrainer.core.data.Split;
@@ -61,14 +60,8 @@ final class ParquetSplits {
             throw new UserException("data.path " + path + ": no Parquet split in it (expected train.parquet,"
                     + " validation.parquet or test.parquet, as files or folders)");
         }
-        try {
-            Path conf = tmp.resolve("config.conf");
-            Files.writeString(conf, lc.rendered());
-            LoadedConfig converted = ConfigLoader.load(conf, List.of("data.path=" + tmp, "data.format=jsonl"));
-            return new LoadedConfig(lc.source(), lc.config(), lc.rendered(), converted.settings());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        LoadedConfig converted = JobConfig.reload(lc.rendered(), List.of("data.path=" + tmp, "data.format=jsonl"));
+        return new LoadedConfig(lc.source(), lc.config(), lc.rendered(), converted.settings());
     }
 
     /** The split's Parquet file or folder under {@code path} (or {@code path} itself when it is one), or null. */

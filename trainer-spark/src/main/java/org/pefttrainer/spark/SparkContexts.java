@@ -70,12 +70,12 @@ final class SparkContexts {
         if (master.startsWith("spark://")) {
             reachable(master, spark.connectTimeoutS());
         }
+        SparkConf conf = conf(spark, appName);
         if (local(master) && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             // Local mode runs the tasks in this JVM: its PyTorch gets the threads one task was given.
-            System.setProperty("ai.djl.pytorch.num_threads", conf(spark, appName).get("spark.task.cpus"));
+            System.setProperty("ai.djl.pytorch.num_threads", conf.get("spark.task.cpus"));
         }
         long t0 = System.nanoTime();
-        SparkConf conf = conf(spark, appName);
         JavaSparkContext sc;
         try {
             sc = new JavaSparkContext(conf);

@@ -54,6 +54,17 @@ public final class NdArrays {
         SCRATCH.remove();
     }
 
+    /**
+     * Overwrites {@code target} with {@code values} in place, as the optimizer updates it, so an array that requires
+     * a gradient keeps it: NDArray.set on such an array goes through PyTorch's deprecated AutoNonVariableTypeMode,
+     * which prints a warning every time. Autograd must be off on this thread.
+     */
+    public static void overwrite(NDArray target, float[] values) {
+        try (NDArray v = target.getManager().create(values, target.getShape())) {
+            target.muli(0).addi(v);
+        }
+    }
+
     public static NDArray fromLong2d(NDManager manager, long[][] rows) {
         int r = rows.length;
         int c = r == 0 ? 0 : rows[0].length;

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.pefttrainer.core.UserException;
+import org.pefttrainer.core.tensor.NdArrays;
 import org.pefttrainer.core.io.AtomicFiles;
 import org.pefttrainer.core.io.Json;
 import org.pefttrainer.core.io.safetensors.DType;
@@ -109,11 +110,7 @@ public final class Checkpoints {
                     throw new UserException(checkpoint.resolve(PARAMS) + ": tensor '" + e.getKey() + "' has "
                             + values.length + " values, expected shape " + p.getShape());
                 }
-                // In place, as the optimizer updates it: NDArray.set on an array that requires a gradient goes
-                // through PyTorch's deprecated AutoNonVariableTypeMode, which prints a warning on every resume.
-                try (NDArray saved = p.getManager().create(values, p.getShape())) {
-                    p.muli(0).addi(saved);
-                }
+                NdArrays.overwrite(p, values);
             }
         }
         Map<String, float[]> opt = new LinkedHashMap<>();

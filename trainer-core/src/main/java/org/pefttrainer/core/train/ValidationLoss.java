@@ -6,6 +6,7 @@ import java.util.List;
 import org.pefttrainer.core.data.batch.Batch;
 import org.pefttrainer.core.data.batch.Collator;
 import org.pefttrainer.core.data.batch.TokenizedExample;
+import org.pefttrainer.core.model.BatchAdapters;
 import org.pefttrainer.core.model.ForwardContext;
 import org.pefttrainer.core.model.ModelHooks;
 import org.pefttrainer.core.model.LanguageModel;
@@ -38,13 +39,24 @@ public final class ValidationLoss {
 
     private ValidationLoss() {}
 
-    public static Result compute(LanguageModel model, List<TokenizedExample> examples, Collator collator,
-                                 int batchSize, NDManager parent, ModelHooks hooks) {
+    /**
+     * The loss of every example, {@code batchSize} consecutive examples at a time, each batch with the adapters its
+     * rows name ({@code rowAdapters.get(i)} for example i; null: the run's).
+     */
+    public static Result compute(LanguageModel model, List<TokenizedExample> examples, List<String> rowAdapters,
+                                 Collator collator, int batchSize, NDManager parent, BatchAdapters adapters) {
         int n = examples.size();
         double[] nll = new double[n];
         double[] tokens = new double[n];
         for (int[] idx : batches(n, batchSize)) {
-            Result r = batch(model, examples, collator, idx, parent, hooks);
+            List<String> names = new java.util.ArrayList<>(idx.length);
+            for (int i : idx) {
+                names.add(rowAdapters.get(i));
+            }
+            Result r;
+            try (BatchAdapters.Hooks hooks = adapters.open(names)) {
+                r = batch(model, examples, collator, idx, parent, hooks);
+            }
             for (int k = 0; k < idx.length; k++) {
                 nll[idx[k]] = r.nllSums()[k];
                 tokens[idx[k]] = r.tokens()[k];

@@ -76,7 +76,16 @@ public final class Evaluator {
      * How {@link #evaluate} batches: every example's prompt ids, and batches of example indices in order of prompt
      * length (ties by index). A distributed evaluation runs the same batches elsewhere and gets the same text.
      */
-    public record Plan(long[][] prompts, List<int[]> batches) {}
+    public record Plan(long[][] prompts, List<int[]> batches) {
+        /** The prompt ids of the examples in {@code batch}, in the batch's order. */
+        public List<long[]> promptsOf(int[] batch) {
+            List<long[]> out = new ArrayList<>(batch.length);
+            for (int i : batch) {
+                out.add(prompts[i]);
+            }
+            return out;
+        }
+    }
 
     public Plan plan(List<Example> examples) {
         int n = examples.size();
@@ -138,13 +147,9 @@ public final class Evaluator {
         long generated = 0;
         int done = 0;
         for (int[] batch : plan.batches()) {
-            List<long[]> prompts = new ArrayList<>();
-            for (int i : batch) {
-                prompts.add(plan.prompts()[i]);
-            }
             BatchOutput r;
             try (BatchAdapters.Hooks hooks = adapters.open(rowAdapters(examples, batch))) {
-                r = generate(prompts, parent, hooks);
+                r = generate(plan.promptsOf(batch), parent, hooks);
             }
             for (int k = 0; k < batch.length; k++) {
                 predictions[batch[k]] = r.predictions()[k];
